@@ -1,0 +1,108 @@
+from django.db import models
+from django.db.models import Q
+
+from .choices import AfterHold, Status
+
+NUMBER_RE = r"^\+?[0-9]+$"
+
+
+class DID(models.Model):
+    """One telephone number, in exactly one lifecycle status.
+
+    Status changes go through ``inventory.lifecycle`` only; it writes the audit records.
+    ``reseller`` is the operator's reseller, kept on the row (and held equal to it by a
+    composite foreign key) so that tenant filtering needs no join at a million rows.
+    """
+
+    # Collation "C": byte order, so the unique index also serves prefix searches and sorts.
+    number = models.CharField(max_length=32, unique=True, db_collation="C")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.IN_STOCK)
+    operator = models.ForeignKey(
+        "operators.Operator", on_delete=models.PROTECT, related_name="dids"
+    )
+    reseller = models.ForeignKey("accounts.Reseller", on_delete=models.PROTECT, related_name="dids")
+    after_hold_status = models.CharField(
+        max_length=16, choices=AfterHold.choices, default=AfterHold.IN_STOCK
+    )
+    tag = models.CharField(max_length=64, blank=True, default="")
+    notes = models.TextField(blank=True, default="")
+    client = models.ForeignKey(
+        "clients.Client", null=True, blank=True, on_delete=models.PROTECT, related_name="dids"
+    )
+    account = models.ForeignKey(
+        "clients.Account", null=True, blank=True, on_delete=models.PROTECT, related_name="dids"
+    )
+    subscription = models.ForeignKey(
+        "subscriptions.Subscription",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="dids",
+    )
+    hold_days = models.PositiveIntegerField(null=True, blank=True)
+    hold_until = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "DID"
+        verbose_name_plural = "DIDs"
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(name="did_status_valid", condition=Q(status__in=Status.values)),
+            models.CheckConstraint(
+                name="did_after_hold_valid", condition=Q(after_hold_status__in=AfterHold.values)
+            ),
+            models.CheckConstraint(name="did_number_digits", condition=Q(number__regex=NUMBER_RE)),
+            # Assigned (active, blocked, on hold) <=> linked to client, account and subscription.
+            models.CheckConstraint(
+                name="did_assigned_iff_linked",
+                condition=(
+                    Q(
+                        status__in=["active", "blocked", "on_hold"],
+                        client__isnull=False,
+                        account__isnull=False,
+                        subscription__isnull=False,
+                    )
+                    | Q(
+                        status__in=["reserved", "in_stock", "archive"],
+                        client__isnull=True,
+                        account__isnull=True,
+                        subscription__isnull=True,
+                    )
+                ),
+            ),
+            # On hold <=> it has a hold end.
+            models.CheckConstraint(
+                name="did_on_hold_iff_hold_until",
+                condition=Q(status="on_hold", hold_until__isnull=False)
+                | (~Q(status="on_hold") & Q(hold_until__isnull=True)),
+            ),
+            models.CheckConstraint(
+                name="did_hold_days_not_negative",
+                condition=Q(hold_days__isnull=True) | Q(hold_days__gte=0),
+            ),
+        ]
+        indexes = [
+            # Every list filter with the default order (id), and every sort column.
+            models.Index(fields=["status", "id"], name="did_status_id"),
+            models.Index(fields=["operator", "id"], name="did_operator_id"),
+            models.Index(fields=["reseller", "id"], name="did_reseller_id"),
+            models.Index(fields=["tag", "id"], name="did_tag_id"),
+            models.Index(fields=["client", "id"], name="did_client_id"),
+            models.Index(fields=["account", "id"], name="did_account_id"),
+            models.Index(fields=["subscription", "status"], name="did_subscription_status"),
+            models.Index(fields=["after_hold_status", "id"], name="did_after_hold_id"),
+            models.Index(
+                fields=["hold_until"], name="did_hold_until", condition=Q(status="on_hold")
+            ),
+            models.Index(fields=["reseller", "number"], name="did_reseller_number"),
+            models.Index(fields=["reseller", "status", "id"], name="did_reseller_status_id"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def is_assigned(self) -> bool:
+        return self.status in (Status.ACTIVE, Status.BLOCKED, Status.ON_HOLD)

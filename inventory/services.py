@@ -1,0 +1,223 @@
+"""Writes on DIDs that are not status moves: create, edit fields, delete.
+
+Status moves live in ``inventory.lifecycle``. Everything here is set-based and writes its
+audit records in the same statement as the change.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db import connection, transaction
+
+from audit.services import AUDIT_INSERT_COLUMNS, AUDIT_TABLE, Actor
+
+from . import lifecycle
+from .choices import AfterHold, Status
+from .lifecycle import Selection, _selection_sql
+from .models import DID
+from .numbers import Spec, source_sql
+
+TABLE = DID._meta.db_table
+
+
+class DIDsExist(Exception):
+    def __init__(self, count: int, examples: list[str]):
+        self.count = count
+        self.examples = examples
+        shown = ", ".join(examples)
+        super().__init__(
+            f"{count:,} of these numbers already exist (e.g. {shown}). "
+            "Skip them, or cancel and change the list."
+        )
+
+
+@dataclass
+class CreateResult:
+    created: int
+    skipped: int
+    change_set: object = None
+    examples_skipped: list[str] = field(default_factory=list)
+
+
+def find_existing(spec: Spec, limit: int = 10) -> tuple[int, list[str]]:
+    src, params = source_sql(spec)
+    with connection.cursor() as cur:
+        cur.execute(
+            f"""
+            SELECT count(*), (array_agg(d.number ORDER BY d.number))[1:%s]
+            FROM ({src}) s JOIN {TABLE} d ON d.number = s.number
+            """,
+            [limit, *params],
+        )
+        count, examples = cur.fetchone()
+    return count, list(examples or [])
+
+
+def create_dids(
+    spec: Spec,
+    *,
+    operator,
+    status: str = Status.IN_STOCK,
+    after_hold: str = AfterHold.IN_STOCK,
+    tag: str = "",
+    notes: str = "",
+    hold_days: int | None = None,
+    skip_existing: bool = False,
+    actor: Actor,
+) -> CreateResult:
+    """Create every DID of ``spec`` in one INSERT ... SELECT, with one audit row each."""
+    status = Status(status)
+    if status not in lifecycle.INITIAL_STATUSES:
+        raise lifecycle.IllegalTransition(
+            f"New DIDs start Reserved, In Stock or Archive, not {status.label}."
+        )
+    after_hold = AfterHold(after_hold)
+    src, src_params = source_sql(spec)
+    with transaction.atomic():
+        if not skip_existing:
+            count, examples = find_existing(spec)
+            if count:
+                raise DIDsExist(count, examples)
+        with connection.cursor() as cur:
+            cur.execute(
+                f"""
+                WITH ins AS (
+                    INSERT INTO {TABLE} (number, status, operator_id, reseller_id,
+                        after_hold_status, tag, notes, hold_days, created_at, updated_at)
+                    SELECT s.number, %s, %s, %s, %s, %s, %s, %s, now(), now()
+                    FROM ({src}) s
+                    ON CONFLICT (number) DO NOTHING
+                    RETURNING id, number, reseller_id, status, operator_id
+                )
+                INSERT INTO {AUDIT_TABLE} ({AUDIT_INSERT_COLUMNS})
+                SELECT %s, now(), %s, %s, 'create', 'did', id, number, reseller_id, NULL,
+                       jsonb_build_object('status', status, 'operator_id', operator_id), ''
+                FROM ins
+                """,
+                [
+                    status.value,
+                    operator.pk,
+                    operator.reseller_id,
+                    after_hold.value,
+                    tag,
+                    notes,
+                    hold_days,
+                    *src_params,
+                    actor.change_set,
+                    actor.user_id,
+                    actor.username,
+                ],
+            )
+            created = cur.rowcount
+    return CreateResult(created=created, skipped=spec.total - created, change_set=actor.change_set)
+
+
+EDITABLE_FIELDS = ("after_hold_status", "tag", "notes", "hold_days", "operator_id")
+
+
+def update_dids(selection: Selection, changes: dict, *, actor: Actor) -> int:
+    """Set plain fields (after hold, tag, notes, hold days, operator) on the selected DIDs.
+
+    Only rows whose value really changes are touched and logged. Returns how many changed.
+    """
+    unknown = set(changes) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise ValueError(f"Not editable here: {', '.join(sorted(unknown))}")
+    if not changes:
+        return 0
+    if "after_hold_status" in changes:
+        changes["after_hold_status"] = AfterHold(changes["after_hold_status"]).value
+    sel_sql, sel_params = _selection_sql(selection)
+    cols = list(changes)
+    assignments = ", ".join(f"{c} = %s" for c in cols)
+    differs = " OR ".join(f"o.{c} IS DISTINCT FROM %s" for c in cols)
+    before = "jsonb_build_object(" + ", ".join(f"'{c}', o.{c}" for c in cols) + ")"
+    after = "jsonb_build_object(" + ", ".join(f"'{c}', t.{c}" for c in cols) + ")"
+    values = [changes[c] for c in cols]
+    extra = ""
+    extra_params: list = []
+    if "operator_id" in changes:
+        # A DID's operator may change only within its reseller.
+        extra = "AND t.reseller_id = (SELECT reseller_id FROM operators_operator WHERE id = %s)"
+        extra_params = [changes["operator_id"]]
+    with transaction.atomic(), connection.cursor() as cur:
+        cur.execute(
+            f"""
+            WITH changed AS (
+                UPDATE {TABLE} AS t SET {assignments}, updated_at = now()
+                FROM {TABLE} AS o
+                WHERE t.id = o.id AND o.id IN ({sel_sql}) AND ({differs}) {extra}
+                RETURNING t.id, t.number, t.reseller_id, {before} AS before, {after} AS after
+            )
+            INSERT INTO {AUDIT_TABLE} ({AUDIT_INSERT_COLUMNS})
+            SELECT %s, now(), %s, %s, 'edit', 'did', id, number, reseller_id, before, after, ''
+            FROM changed
+            """,
+            [
+                *values,
+                *sel_params,
+                *values,
+                *extra_params,
+                actor.change_set,
+                actor.user_id,
+                actor.username,
+            ],
+        )
+        return cur.rowcount
+
+
+def delete_dids(selection: Selection, *, actor: Actor, strict: bool = True) -> lifecycle.MoveResult:
+    """Delete the selected DIDs. Assigned DIDs (Active, Blocked, On Hold) cannot be deleted."""
+    single = isinstance(selection, DID | int)
+    sel_sql, sel_params = _selection_sql(selection)
+    deletable = [s.value for s in lifecycle.DELETABLE_STATUSES]
+    result = lifecycle.MoveResult(trigger="delete", change_set=actor.change_set)
+    with transaction.atomic():
+        with connection.cursor() as cur:
+            cur.execute(
+                f"""
+                SELECT status, count(*), (array_agg(number ORDER BY id))[1:3]
+                FROM {TABLE} WHERE id IN ({sel_sql}) AND NOT status = ANY(%s)
+                GROUP BY status ORDER BY status
+                """,
+                [*sel_params, deletable],
+            )
+            for status, count, examples in cur.fetchall():
+                result.refusals.append(
+                    lifecycle.Refusal(
+                        reason=f"{Status(status).label} DIDs cannot be deleted: they are assigned",
+                        count=count,
+                        examples=list(examples),
+                    )
+                )
+        if result.refusals and strict:
+            if single:
+                r = result.refusals[0]
+                raise lifecycle.DIDAssigned(
+                    f"DID {r.examples[0]} is {r.reason.split(' DIDs')[0]} and assigned to a "
+                    "client; it cannot be deleted. Release it first.",
+                    number=r.examples[0],
+                    refusals=result.refusals,
+                )
+            raise lifecycle.DIDAssigned(
+                "Refused, nothing deleted: " + "; ".join(str(r) for r in result.refusals) + ".",
+                refusals=result.refusals,
+            )
+        with connection.cursor() as cur:
+            cur.execute(
+                f"""
+                WITH gone AS (
+                    DELETE FROM {TABLE} WHERE id IN ({sel_sql}) AND status = ANY(%s)
+                    RETURNING id, number, reseller_id,
+                        jsonb_build_object('status', status, 'operator_id', operator_id,
+                                           'tag', tag, 'notes', notes) AS before
+                )
+                INSERT INTO {AUDIT_TABLE} ({AUDIT_INSERT_COLUMNS})
+                SELECT %s, now(), %s, %s, 'delete', 'did', id, number, reseller_id, before, NULL, ''
+                FROM gone
+                """,
+                [*sel_params, deletable, actor.change_set, actor.user_id, actor.username],
+            )
+            result.moved = cur.rowcount
+    return result

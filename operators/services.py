@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+from django.db import IntegrityError, transaction
+
+from audit.services import Actor, record
+
+from .models import Operator
+
+
+class OperatorError(Exception):
+    pass
+
+
+def operator_create(*, name: str, reseller, actor: Actor) -> Operator:
+    name = (name or "").strip()
+    if not name:
+        raise OperatorError("Name: enter the operator's name.")
+    try:
+        with transaction.atomic():
+            op = Operator.objects.create(name=name, reseller=reseller)
+            record(
+                actor,
+                action="create",
+                object_type="operator",
+                object_id=op.pk,
+                object_repr=op.name,
+                reseller_id=op.reseller_id,
+                after={"name": op.name, "reseller_id": op.reseller_id},
+            )
+    except IntegrityError as exc:
+        raise OperatorError(
+            f"Name: {reseller.name} already has an operator named “{name}”."
+        ) from exc
+    return op
+
+
+def operator_delete(operator: Operator, *, actor: Actor) -> None:
+    with transaction.atomic():
+        op = Operator.objects.select_for_update().get(pk=operator.pk)
+        count = op.dids.count()
+        if count:
+            raise OperatorError(
+                f"Operator {op.name} owns {count:,} DIDs and cannot be deleted. "
+                "Delete or move its DIDs first."
+            )
+        record(
+            actor,
+            action="delete",
+            object_type="operator",
+            object_id=op.pk,
+            object_repr=op.name,
+            reseller_id=op.reseller_id,
+            before={"name": op.name, "reseller_id": op.reseller_id},
+        )
+        op.delete()

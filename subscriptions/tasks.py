@@ -1,0 +1,9 @@
+from celery import shared_task
+
+from inventory import lifecycle
+
+
+@shared_task(name="subscriptions.tasks.expire_subscriptions")
+def expire_subscriptions() -> int:
+    """Active subscriptions whose end date has passed expire; their DIDs go On Hold."""
+    return lifecycle.expire_subscriptions()

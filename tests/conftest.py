@@ -1,0 +1,74 @@
+import datetime as dt
+import itertools
+
+import pytest
+from django.utils import timezone
+
+from accounts.models import Reseller, User
+from audit.services import Actor
+from clients.models import Account, Client
+from inventory import lifecycle
+from inventory.choices import Status
+from inventory.models import DID
+from inventory.numbers import parse
+from inventory.services import create_dids
+from operators.models import Operator
+from packages.models import Package
+from subscriptions.models import Subscription
+
+_seq = itertools.count(1)
+
+
+class World:
+    """A small consistent world for a test: one reseller with everything a DID needs."""
+
+    def __init__(self, name: str):
+        self.reseller = Reseller.objects.create(name=name)
+        self.user = User.objects.create_user(
+            username=f"user-{name}", password="pw-" + name, reseller=self.reseller
+        )
+        self.actor = Actor.for_user(self.user)
+        self.operator = Operator.objects.create(name=f"Op {name}", reseller=self.reseller)
+        self.client = Client.objects.create(name=f"Client {name}", reseller=self.reseller)
+        self.account = Account.objects.create(client=self.client, name=f"acc_{name}")
+        self.package = Package.objects.create(
+            reseller=self.reseller, name=f"Pack {name}", did_allowance=100, hold_days=30
+        )
+        self.subscription = Subscription.objects.create(
+            client=self.client, package=self.package, start_date=dt.date(2026, 1, 1)
+        )
+
+    def did(self, status: str = Status.IN_STOCK, **fields) -> DID:
+        """A new DID brought to ``status`` through the lifecycle services."""
+        number = fields.pop("number", None) or f"7{next(_seq):09d}"
+        create_dids(parse(number), operator=self.operator, actor=self.actor, **fields)
+        did = DID.objects.get(number=number)
+        status = Status(status)
+        if status in (Status.RESERVED, Status.ARCHIVE):
+            lifecycle.set_status(did, status, actor=self.actor)
+        elif status != Status.IN_STOCK:
+            lifecycle.assign(
+                did, account=self.account, subscription=self.subscription, actor=self.actor
+            )
+            if status == Status.BLOCKED:
+                lifecycle.block(did, actor=self.actor)
+            elif status == Status.ON_HOLD:
+                lifecycle.hold(did, actor=self.actor)
+        did.refresh_from_db()
+        assert did.status == status
+        return did
+
+
+@pytest.fixture
+def world(db):
+    return World("A")
+
+
+@pytest.fixture
+def other_world(db):
+    return World("B")
+
+
+@pytest.fixture
+def now():
+    return timezone.now()

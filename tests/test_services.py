@@ -1,0 +1,103 @@
+"""Creating, editing and deleting DIDs; operators."""
+
+import pytest
+
+from audit.models import AuditRecord
+from audit.services import Actor
+from inventory import lifecycle
+from inventory.choices import Status
+from inventory.models import DID
+from inventory.numbers import parse
+from inventory.services import DIDsExist, create_dids, delete_dids, update_dids
+from operators.services import OperatorError, operator_create, operator_delete
+
+
+def test_create_range_set_based_with_one_audit_row_each(world):
+    actor = Actor.for_user(world.user)
+    result = create_dids(
+        parse("0100-0199, +4470000001"),
+        operator=world.operator,
+        actor=actor,
+        status=Status.RESERVED,
+        tag="uk",
+        notes="batch 1",
+    )
+    assert result.created == 101
+    assert (
+        DID.objects.filter(number__startswith="01", status=Status.RESERVED, tag="uk").count() == 100
+    )
+    assert DID.objects.filter(number="+4470000001", reseller=world.reseller).exists()
+    assert AuditRecord.objects.filter(change_set=actor.change_set, action="create").count() == 101
+
+
+def test_create_reports_existing_numbers_and_changes_nothing(world):
+    create_dids(parse("500-509"), operator=world.operator, actor=world.actor)
+    with pytest.raises(DIDsExist) as exc:
+        create_dids(parse("505-514"), operator=world.operator, actor=world.actor)
+    assert exc.value.count == 5 and exc.value.examples[0] == "505"
+    assert DID.objects.count() == 10
+
+
+def test_create_can_skip_existing_numbers(world):
+    create_dids(parse("500-509"), operator=world.operator, actor=world.actor)
+    result = create_dids(
+        parse("505-514"), operator=world.operator, actor=world.actor, skip_existing=True
+    )
+    assert (result.created, result.skipped) == (5, 5)
+    assert DID.objects.count() == 15
+
+
+def test_create_refuses_an_assigned_start_status(world):
+    with pytest.raises(lifecycle.IllegalTransition, match="not Active"):
+        create_dids(parse("1"), operator=world.operator, actor=world.actor, status=Status.ACTIVE)
+    assert not DID.objects.exists()
+
+
+def test_overlapping_ranges_create_each_number_once(world):
+    result = create_dids(parse("10-20 15-25 20"), operator=world.operator, actor=world.actor)
+    assert result.created == 16
+
+
+def test_update_fields_logs_only_real_changes(world):
+    a, b = world.did(tag="x"), world.did(tag="y")
+    actor = Actor.for_user(world.user)
+    changed = update_dids([a.pk, b.pk], {"tag": "x", "notes": ""}, actor=actor)
+    assert changed == 1
+    rec = AuditRecord.objects.get(change_set=actor.change_set)
+    assert rec.object_id == b.pk and rec.before == {"tag": "y", "notes": ""}
+    assert rec.after == {"tag": "x", "notes": ""}
+
+
+def test_delete_refuses_assigned_dids_and_deletes_nothing(world):
+    free = world.did()
+    held = world.did(Status.ON_HOLD)
+    with pytest.raises(lifecycle.DIDAssigned, match="On Hold DIDs cannot be deleted"):
+        delete_dids([free.pk, held.pk], actor=world.actor)
+    assert DID.objects.filter(pk__in=[free.pk, held.pk]).count() == 2
+    with pytest.raises(lifecycle.DIDAssigned, match=f"DID {held.number} is On Hold"):
+        delete_dids(held, actor=world.actor)
+
+
+def test_delete_unassigned_writes_audit(world):
+    d = world.did(Status.ARCHIVE)
+    actor = Actor.for_user(world.user)
+    assert delete_dids(d, actor=actor).moved == 1
+    assert not DID.objects.filter(pk=d.pk).exists()
+    rec = AuditRecord.objects.get(change_set=actor.change_set)
+    assert (
+        rec.action == "delete" and rec.before["status"] == "archive" and rec.object_repr == d.number
+    )
+
+
+def test_operator_with_dids_cannot_be_deleted(world):
+    world.did()
+    with pytest.raises(OperatorError, match="owns 1 DIDs"):
+        operator_delete(world.operator, actor=world.actor)
+    empty = operator_create(name="Empty", reseller=world.reseller, actor=world.actor)
+    operator_delete(empty, actor=world.actor)
+    assert AuditRecord.objects.filter(object_type="operator", action="delete").count() == 1
+
+
+def test_operator_name_clash_is_a_clear_message(world):
+    with pytest.raises(OperatorError, match="already has an operator named"):
+        operator_create(name=world.operator.name, reseller=world.reseller, actor=world.actor)
