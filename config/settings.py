@@ -57,6 +57,9 @@ INSTALLED_APPS = [
     "subscriptions",
     "inventory",
     "audit",
+    "imports",
+    "api",
+    "bench",
 ]
 
 MIDDLEWARE = [
@@ -151,13 +154,14 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "") or REDIS_URL
 if not CELERY_BROKER_URL:
     _broker_dir = Path(os.environ.get("EMBEDDED_BROKER_DIR", BASE_DIR / ".broker"))
-    for sub in ("queue", "processed"):
+    for sub in ("queue", "processed", "control"):
         (_broker_dir / sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_URL = "filesystem://"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker_dir / "queue"),
         "data_folder_out": str(_broker_dir / "queue"),
         "processed_folder": str(_broker_dir / "processed"),
+        "control_folder": str(_broker_dir / "control"),
         "store_processed": False,
     }
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)

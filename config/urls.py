@@ -1,6 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import include, path
 
 from . import views
 
@@ -9,5 +9,10 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("healthz", views.healthz, name="healthz"),
+    path("dids/", include("inventory.urls")),
+    path("audit/", include("audit.urls")),
+    path("api/v1/", include("api.urls")),
     path("django-admin/", admin.site.urls),
+    path("operators/", include("operators.urls")),
+    path("resellers/", include("accounts.urls")),
 ]

@@ -125,4 +125,9 @@ def source_sql(spec: Spec) -> tuple[str, list]:
     union = " UNION ALL ".join(parts)
     if len(parts) == 1 and not spec.numbers:
         return union, params  # one range: already distinct
-    return f"SELECT DISTINCT number FROM ({union}) AS u", params
+    # Numeric order, so ids follow the numbers as a user typed them.
+    return (
+        f"SELECT number FROM (SELECT DISTINCT number FROM ({union}) AS u) AS d "
+        "ORDER BY length(number), number",
+        params,
+    )

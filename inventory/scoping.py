@@ -1,12 +1,9 @@
-"""Tenant scoping: what a user may see. Every view starts from these querysets."""
+"""What DIDs a user may see (see ``accounts.tenancy``)."""
+
+from accounts.tenancy import scoped
 
 from .models import DID
 
 
 def dids_for(user):
-    qs = DID.objects.all()
-    if getattr(user, "is_platform_admin", False):
-        return qs
-    if not getattr(user, "is_authenticated", False) or user.reseller_id is None:
-        return qs.none()
-    return qs.filter(reseller_id=user.reseller_id)
+    return scoped(DID.objects.all(), user)

@@ -1,0 +1,75 @@
+from django import forms
+from django.contrib.auth.password_validation import (
+    password_validators_help_text_html,
+    validate_password,
+)
+from django.core.exceptions import ValidationError
+
+from .models import Reseller, User
+
+
+class ServiceErrorMixin:
+    def add_service_error(self, message: str) -> None:
+        """Put a service error under the field its message names ("Name: ..."), else on top."""
+        for name, field in self.fields.items():
+            if message.startswith(f"{field.label}:"):
+                self.add_error(name, message)
+                return
+        self.add_error(None, message)
+
+
+class ResellerForm(ServiceErrorMixin, forms.Form):
+    name = forms.CharField(
+        label="Name",
+        max_length=Reseller._meta.get_field("name").max_length,
+        error_messages={"required": "Name: enter the reseller's name."},
+    )
+
+
+class UserForm(ServiceErrorMixin, forms.Form):
+    """New User: username, password twice (checked by Django's password validators), email."""
+
+    username = forms.CharField(
+        label="Username",
+        max_length=User._meta.get_field("username").max_length,
+        validators=[User.username_validator],
+        help_text="Letters, digits and @/./+/-/_ only.",
+        error_messages={"required": "Username: enter a username."},
+    )
+    password1 = forms.CharField(
+        label="Password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=password_validators_help_text_html(),
+        error_messages={"required": "Password: enter a password."},
+    )
+    password2 = forms.CharField(
+        label="Password confirmation",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        error_messages={"required": "Password confirmation: enter the same password again."},
+    )
+    email = forms.EmailField(label="Email", required=False)
+
+    def __init__(self, *args, reseller=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.reseller = reseller
+
+    def clean(self):
+        cleaned = super().clean()
+        p1, p2 = cleaned.get("password1"), cleaned.get("password2")
+        if p1 and p2 and p1 != p2:
+            self.add_error("password2", "Password confirmation: the two passwords do not match.")
+        elif p1:
+            role = User.Role.RESELLER if self.reseller is not None else User.Role.ADMIN
+            candidate = User(
+                username=cleaned.get("username", ""),
+                email=cleaned.get("email", ""),
+                role=role,
+                reseller=self.reseller,
+            )
+            try:
+                validate_password(p1, user=candidate)
+            except ValidationError as exc:
+                self.add_error("password1", ["Password: " + m for m in exc.messages])
+        return cleaned

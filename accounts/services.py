@@ -1,0 +1,82 @@
+"""Creating resellers and users. Each write records itself in the audit log, in one
+transaction; passwords never reach the log."""
+
+from __future__ import annotations
+
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+
+from audit.services import Actor, record
+
+from .models import Reseller, User
+
+
+class AccountError(Exception):
+    """A refused write; the message starts with the field it is about ("Name: ...")."""
+
+
+def reseller_create(*, name: str, actor: Actor) -> Reseller:
+    name = (name or "").strip()
+    if not name:
+        raise AccountError("Name: enter the reseller's name.")
+    if Reseller.objects.filter(name__iexact=name).exists():
+        raise AccountError(f"Name: a reseller named “{name}” already exists.")
+    try:
+        with transaction.atomic():
+            reseller = Reseller.objects.create(name=name)
+            record(
+                actor,
+                action="create",
+                object_type="reseller",
+                object_id=reseller.pk,
+                object_repr=reseller.name,
+                reseller_id=reseller.pk,
+                after={"name": reseller.name},
+            )
+    except IntegrityError as exc:
+        raise AccountError(f"Name: a reseller named “{name}” already exists.") from exc
+    return reseller
+
+
+def user_create(
+    *, username: str, password: str, actor: Actor, email: str = "", reseller: Reseller | None
+) -> User:
+    """A user of ``reseller`` (role reseller), or a platform admin when ``reseller`` is None."""
+    username = (username or "").strip()
+    if not username:
+        raise AccountError("Username: enter a username.")
+    if User.objects.filter(username__iexact=username).exists():
+        raise AccountError(f"Username: a user named “{username}” already exists.")
+    role = User.Role.RESELLER if reseller is not None else User.Role.ADMIN
+    candidate = User(username=username, email=email or "", role=role, reseller=reseller)
+    try:
+        validate_password(password, user=candidate)
+    except ValidationError as exc:
+        raise AccountError("Password: " + " ".join(exc.messages)) from exc
+    try:
+        with transaction.atomic():
+            user = User.objects.create_user(
+                username=username,
+                password=password,
+                email=email or "",
+                role=role,
+                reseller=reseller,
+            )
+            record(
+                actor,
+                action="create",
+                object_type="user",
+                object_id=user.pk,
+                object_repr=user.username,
+                reseller_id=user.reseller_id,
+                after={
+                    "username": user.username,
+                    "email": user.email,
+                    "role": user.role,
+                    "reseller_id": user.reseller_id,
+                },
+            )
+    except IntegrityError as exc:
+        raise AccountError(f"Username: a user named “{username}” already exists.") from exc
+    return user

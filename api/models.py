@@ -1,0 +1,77 @@
+"""API tokens for switches and billing systems.
+
+Only the SHA-256 of a key is stored; the raw key is shown once, when the token is created
+(``manage.py create_api_token`` or the Django admin). A token of a reseller sees only that
+reseller's numbers; a token without a reseller is platform-wide.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from django.db import models
+
+
+def hash_key(raw_key: str) -> str:
+    return hashlib.sha256(raw_key.encode("utf-8")).hexdigest()
+
+
+def new_key() -> str:
+    # 43 URL-safe characters (256 bits); the first 8 are kept as the display prefix.
+    return secrets.token_urlsafe(32)
+
+
+class ApiToken(models.Model):
+    name = models.CharField(max_length=150)
+    reseller = models.ForeignKey(
+        "accounts.Reseller",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="api_tokens",
+        help_text="Empty: a platform-wide token that sees every reseller's numbers.",
+    )
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    prefix = models.CharField(max_length=8, editable=False, db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+    revoked = models.BooleanField(default=False)
+
+    class Meta:
+        verbose_name = "API token"
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        scope = self.reseller.name if self.reseller_id else "platform"
+        return f"{self.name} ({self.prefix}…, {scope})"
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        # A revoked (or re-scoped) token stops working in this process at once; other
+        # processes forget their cached copy within API_TOKEN_CACHE_SECONDS.
+        from .auth import clear_cache
+
+        clear_cache()
+
+    def delete(self, *args, **kwargs):
+        result = super().delete(*args, **kwargs)
+        from .auth import clear_cache
+
+        clear_cache()
+        return result
+
+    def set_new_key(self) -> str:
+        """Give the token a fresh key; returns the raw key (store only what this sets)."""
+        raw = new_key()
+        self.key_hash = hash_key(raw)
+        self.prefix = raw[:8]
+        return raw
+
+    @classmethod
+    def issue(cls, *, name: str, reseller=None) -> tuple[ApiToken, str]:
+        """Create a token; returns it and its raw key, which is not stored anywhere."""
+        token = cls(name=name, reseller=reseller)
+        raw = token.set_new_key()
+        token.save()
+        return token, raw

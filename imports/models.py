@@ -1,0 +1,69 @@
+"""One "Import DIDs" run: the uploaded file, the user's choices, and what came of it.
+
+The rows themselves never live here: they are read from the file into a temporary table for
+each dry run and each apply (``inventory.importing``). This row only keeps the choices, the
+counts, the first refusals and the progress a browser polls.
+"""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+
+
+class ImportJob(models.Model):
+    class Status(models.TextChoices):
+        UPLOADED = "uploaded", "Uploaded"
+        MAPPED = "mapped", "Columns chosen"
+        DRY_RUN = "dry_run", "Checked (dry run)"
+        RUNNING = "running", "Running"
+        DONE = "done", "Applied"
+        FAILED = "failed", "Failed"
+
+    class Kind(models.TextChoices):
+        CSV = "csv", "CSV"
+        XLS = "xls", "Excel 97-2003 (.xls)"
+        XLSX = "xlsx", "Excel (.xlsx)"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # The user's reseller (None: a platform admin's import). Scopes who may see the job.
+    reseller = models.ForeignKey(
+        "accounts.Reseller", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    file_path = models.CharField(max_length=500)
+    original_name = models.CharField(max_length=255)
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    delimiter = models.CharField(max_length=1, blank=True, default="")
+    has_header = models.BooleanField(default=True)
+    # Step 1: operator (id), status, after_hold, tag, notes.
+    defaults = models.JSONField(default=dict, blank=True)
+    # Step 2: one field name (or "" for Skip) per file column.
+    mapping = models.JSONField(default=list, blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.UPLOADED)
+    # What is running or ran last: "check" (dry run), "all" or "valid" (apply).
+    mode = models.CharField(max_length=8, blank=True, default="")
+    stage = models.CharField(max_length=64, blank=True, default="")
+    counts = models.JSONField(default=dict, blank=True)
+    rows_total = models.PositiveIntegerField(default=0)
+    rows_done = models.PositiveIntegerField(default=0)
+    # The first refusals: [{"row": 7, "field": "DID", "text": "..."}].
+    errors = models.JSONField(default=list, blank=True)
+    message = models.TextField(blank=True, default="")
+    change_set = models.UUIDField(default=uuid.uuid4)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["reseller", "-id"], name="importjob_reseller")]
+
+    def __str__(self) -> str:
+        return f"Import #{self.pk} {self.original_name}"
+
+    @property
+    def percent(self) -> int:
+        if not self.rows_total:
+            return 100 if self.status in (self.Status.DONE, self.Status.DRY_RUN) else 0
+        return min(100, round(100 * self.rows_done / self.rows_total))

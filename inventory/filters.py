@@ -1,0 +1,151 @@
+"""Advanced Search of the DID Inventory: django-filter, every field in the URL."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import django_filters as df
+from django import forms
+from django.db.models import Q
+from django.utils import timezone
+
+from accounts.tenancy import resellers_for, scoped
+from clients.models import Account, Client
+from operators.models import Operator
+
+from .choices import AfterHold, Status
+from .numbers import NUMBER
+
+_DIGITS = re.compile(r"^\+?[0-9]*$")
+
+
+class DIDSearchForm(forms.Form):
+    """Checks the DID field against the chosen match before anything is searched."""
+
+    def clean(self):
+        data = super().clean()
+        value = (data.get("did") or "").strip().replace(" ", "")
+        match = data.get("did_match") or "exact"
+        if not value:
+            return data
+        if match == "range":
+            first, sep, last = value.partition("-")
+            if not sep or not NUMBER.match(first) or not NUMBER.match(last):
+                self.add_error(
+                    "did", "DID: write a range as first-last, e.g. 4155550100-4155550199."
+                )
+            elif first.startswith("+") != last.startswith("+"):
+                self.add_error("did", "DID: both ends of the range need a leading + or neither.")
+            elif (len(first), first) > (len(last), last):
+                self.add_error("did", f"DID: the range {value} runs backwards.")
+        elif not _DIGITS.match(value):
+            self.add_error("did", f"DID: “{value}” is not a number; use digits and an optional +.")
+        return data
+
+
+def _operators(request):
+    if request is None:
+        return Operator.objects.none()
+    return scoped(Operator.objects.select_related("reseller"), request.user).order_by("name")
+
+
+def _resellers(request):
+    return resellers_for(request.user) if request is not None else None
+
+
+class DIDFilter(df.FilterSet):
+    MATCH_CHOICES = [
+        ("exact", "exact"),
+        ("prefix", "starts with"),
+        ("contains", "contains"),
+        ("range", "range (first-last)"),
+    ]
+
+    status = df.MultipleChoiceFilter(
+        choices=Status.choices, label="Status", widget=forms.CheckboxSelectMultiple
+    )
+    operator = df.ModelChoiceFilter(
+        queryset=_operators, label="Operator", empty_label="all operators"
+    )
+    reseller = df.ModelChoiceFilter(
+        queryset=_resellers, label="Reseller", empty_label="all resellers"
+    )
+    client = df.CharFilter(method="filter_client", label="Client")
+    account = df.CharFilter(method="filter_account", label="Account")
+    tag = df.CharFilter(method="filter_tag", label="Tags")
+    did = df.CharFilter(method="filter_did", label="DID")
+    did_match = df.ChoiceFilter(
+        choices=MATCH_CHOICES, method="filter_noop", label="DID match", empty_label=None
+    )
+    after_hold = df.ChoiceFilter(
+        field_name="after_hold_status",
+        choices=AfterHold.choices,
+        label="After Hold",
+        empty_label="any",
+    )
+    hold_ends_before = df.DateFilter(
+        method="filter_hold_ends_before",
+        label="Hold ends before",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+
+    class Meta:
+        fields: list[str] = []
+        form = DIDSearchForm
+
+    def filter_hold_ends_before(self, queryset, name, value):
+        # Midnight at the start of that day, in the site's time zone.
+        start = timezone.make_aware(dt.datetime.combine(value, dt.time.min))
+        return queryset.filter(hold_until__lt=start)
+
+    def filter_noop(self, queryset, name, value):
+        return queryset
+
+    def filter_client(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        clients = scoped(Client.objects.all(), self.request.user).filter(name__icontains=value)
+        return queryset.filter(client_id__in=clients.values("id"))
+
+    def filter_account(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        accounts = scoped(Account.objects.all(), self.request.user, "client__reseller").filter(
+            name__icontains=value
+        )
+        return queryset.filter(account_id__in=accounts.values("id"))
+
+    def filter_tag(self, queryset, name, value):
+        tags = [t for t in value.replace(",", " ").split() if t]
+        if not tags:
+            return queryset
+        return queryset.filter(tag__in=tags)
+
+    def filter_did(self, queryset, name, value):
+        value = value.strip().replace(" ", "")
+        if not value:
+            return queryset
+        match = self.form.cleaned_data.get("did_match") or "exact"
+        if match == "range":
+            first, _, last = value.partition("-")
+            # Numeric order: shorter numbers first, then byte order within one length.
+            lf, ll = len(first), len(last)
+            cond = (
+                Q(number__length=lf, number__gte=first)
+                if lf != ll
+                else Q(number__length=lf, number__gte=first, number__lte=last)
+            )
+            if lf != ll:
+                cond |= Q(number__length__gt=lf, number__length__lt=ll)
+                cond |= Q(number__length=ll, number__lte=last)
+            plus = "+" if first.startswith("+") else ""
+            qs = queryset.filter(number__gte=first if lf == ll else plus).filter(cond)
+            return qs.filter(number__startswith="+") if plus else qs.exclude(number__startswith="+")
+        if match == "prefix":
+            return queryset.filter(number__startswith=value)
+        if match == "contains":
+            return queryset.filter(number__contains=value)
+        return queryset.filter(number=value)

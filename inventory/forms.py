@@ -1,0 +1,130 @@
+from __future__ import annotations
+
+from django import forms
+
+from accounts.tenancy import scoped
+from clients.models import Account
+from operators.models import Operator
+
+from . import lifecycle
+from .choices import AfterHold, Status
+from .models import DID
+from .numbers import NumberSpecError, parse
+
+INITIAL_CHOICES = [(s.value, s.label) for s in Status if s in lifecycle.INITIAL_STATUSES]
+
+
+class NewDIDsForm(forms.Form):
+    numbers = forms.CharField(
+        label="DID(s)",
+        widget=forms.Textarea(
+            attrs={"rows": 4, "placeholder": "4155550100, 4155550200-4155550299"}
+        ),
+        help_text="Numbers and ranges separated by commas, spaces or new lines, e.g. 111-222.",
+    )
+    operator = forms.ModelChoiceField(queryset=Operator.objects.none(), label="Operator")
+    status = forms.ChoiceField(choices=INITIAL_CHOICES, initial=Status.IN_STOCK, label="Status")
+    after_hold = forms.ChoiceField(
+        choices=AfterHold.choices, initial=AfterHold.IN_STOCK, label="After Hold"
+    )
+    tag = forms.CharField(max_length=64, required=False, label="Tag")
+    notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False, label="Notes")
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["operator"].queryset = scoped(
+            Operator.objects.select_related("reseller"), user
+        ).order_by("name")
+        self.fields["operator"].label_from_instance = lambda op: (
+            f"{op.name} ({op.reseller.name})" if user.is_platform_admin else op.name
+        )
+
+    def clean_numbers(self):
+        try:
+            self.spec = parse(self.cleaned_data["numbers"])
+        except NumberSpecError as exc:
+            raise forms.ValidationError(str(exc)) from exc
+        return self.cleaned_data["numbers"]
+
+
+class DIDEditForm(forms.ModelForm):
+    """Plain fields of one DID. Its status changes only through the legal moves."""
+
+    status = forms.ChoiceField(label="Status")
+
+    class Meta:
+        model = DID
+        fields = ["operator", "after_hold_status", "tag", "notes", "hold_days"]
+        labels = {"after_hold_status": "After Hold", "hold_days": "Hold days"}
+        help_texts = {"hold_days": "Empty: the package's hold days apply."}
+        widgets = {"notes": forms.Textarea(attrs={"rows": 3})}
+
+    field_order = ["status", "operator", "after_hold_status", "tag", "notes", "hold_days"]
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        did = self.instance
+        self.fields["operator"].queryset = Operator.objects.filter(reseller_id=did.reseller_id)
+        self.fields["operator"].empty_label = None
+        current = Status(did.status)
+        self.fields["status"].choices = [(current.value, f"{current.label} (current)")] + [
+            (s.value, s.label) for s in lifecycle.manual_targets(current)
+        ]
+        self.fields["status"].initial = current.value
+
+
+class AssignForm(forms.Form):
+    account = forms.ModelChoiceField(queryset=Account.objects.none(), label="Account")
+
+    def __init__(self, *args, did, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["account"].queryset = (
+            Account.objects.filter(client__reseller_id=did.reseller_id)
+            .select_related("client")
+            .order_by("client__name", "name")
+        )
+
+
+BLANK = [("", "— no change —")]
+
+
+class MassEditForm(forms.Form):
+    set_status = forms.ChoiceField(
+        choices=BLANK + list(Status.choices), required=False, label="Set Status to"
+    )
+    after_hold = forms.ChoiceField(
+        choices=BLANK + list(AfterHold.choices), required=False, label="After Hold"
+    )
+    tag = forms.CharField(max_length=64, required=False, label="Tag")
+    clear_tag = forms.BooleanField(required=False, label="Clear tag")
+    notes = forms.CharField(required=False, label="Notes", widget=forms.Textarea(attrs={"rows": 2}))
+    clear_notes = forms.BooleanField(required=False, label="Clear notes")
+    hold_days = forms.IntegerField(min_value=0, max_value=3650, required=False, label="Hold days")
+    clear_hold_days = forms.BooleanField(required=False, label="Use package hold days")
+
+    def changes(self) -> dict:
+        data = self.cleaned_data
+        out = {}
+        if data.get("after_hold"):
+            out["after_hold_status"] = data["after_hold"]
+        if data.get("clear_tag"):
+            out["tag"] = ""
+        elif data.get("tag"):
+            out["tag"] = data["tag"].strip()
+        if data.get("clear_notes"):
+            out["notes"] = ""
+        elif data.get("notes"):
+            out["notes"] = data["notes"]
+        if data.get("clear_hold_days"):
+            out["hold_days"] = None
+        elif data.get("hold_days") is not None:
+            out["hold_days"] = data["hold_days"]
+        return out
+
+    def clean(self):
+        data = super().clean()
+        if not self.errors and not data.get("set_status") and not self.changes():
+            raise forms.ValidationError(
+                "Choose at least one change: Set Status to, After Hold, Tag, Notes or Hold days."
+            )
+        return data

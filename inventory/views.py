@@ -1,0 +1,411 @@
+"""The DID Inventory tab. Thin views: a form validates, one service acts, its error becomes a
+message. Every queryset starts from ``dids_for(user)``, so another reseller's DID is a 404."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db import transaction
+from django.http import Http404, QueryDict
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.views.decorators.http import require_POST
+
+from audit.services import Actor
+
+from . import lifecycle
+from .choices import Status
+from .filters import DIDFilter
+from .forms import AssignForm, DIDEditForm, MassEditForm, NewDIDsForm
+from .paging import Sort, paginate
+from .scoping import dids_for
+from .services import DIDsExist, create_dids, delete_dids, update_dids
+
+SORTS = {
+    s.key: s
+    for s in [
+        Sort("id", "ID", ("id",)),
+        Sort("status", "Status", ("status", "id")),
+        Sort("operator", "Operator", ("operator", "id")),
+        Sort("did", "DID", ("number",)),
+        Sort("tag", "Tag", ("tag", "id")),
+        Sort("notes", "Notes", ("notes", "id"), keyset=False),
+        Sort("client", "Client", ("client", "id"), keyset=False),
+        Sort("reseller", "Reseller", ("reseller", "id")),
+        Sort("after_hold", "After Hold", ("after_hold_status", "id")),
+        Sort("hold_until", "Hold until", ("hold_until", "id"), keyset=False),
+        Sort("package", "Package", ("subscription", "id"), keyset=False),
+    ]
+}
+PAGE_SIZES = (20, 50, 100, 500)
+OPTIONAL_COLUMNS = {"after_hold": "After Hold", "hold_until": "Hold until", "package": "Package"}
+NAV_KEYS = ("after", "before", "last", "start", "page")
+
+
+def _search(request, data=None):
+    """The filterset for ``data`` (default: the URL), limited to what the user may see."""
+    data = request.GET if data is None else data
+    base = dids_for(request.user)
+    return DIDFilter(data, queryset=base, request=request)
+
+
+def _sort_of(params) -> tuple[Sort, bool, str]:
+    raw = params.get("sort", "id") or "id"
+    descending = raw.startswith("-")
+    sort = SORTS.get(raw.lstrip("-"), SORTS["id"])
+    return sort, descending, ("-" if descending else "") + sort.key
+
+
+def _per_page(params) -> int:
+    try:
+        value = int(params.get("per_page", 20))
+    except ValueError:
+        return 20
+    return value if value in PAGE_SIZES else 20
+
+
+def _reverse_or_none(name):
+    try:
+        return reverse(name)
+    except NoReverseMatch:
+        return None
+
+
+def _query(params, drop=(), **extra) -> str:
+    q = params.copy()
+    for key in (*NAV_KEYS, *drop):
+        q.pop(key, None)
+    for key, value in extra.items():
+        q[key] = value
+    return q.urlencode()
+
+
+@login_required
+def did_list(request):
+    filterset = _search(request)
+    sort, descending, sort_value = _sort_of(request.GET)
+    per_page = _per_page(request.GET)
+    shown = [c for c in request.GET.getlist("show") if c in OPTIONAL_COLUMNS]
+    page = None
+    if filterset.is_valid():
+        qs = filterset.qs.select_related(
+            "operator", "reseller", "client", "account", "subscription__package"
+        )
+        page = paginate(qs, sort, descending, per_page, request.GET)
+
+    search_query = _query(request.GET, drop=("sort", "per_page", "show"))
+    nav = {}
+    if page is not None:
+        for name in ("first", "prev", "next", "last"):
+            params = {} if name == "first" else getattr(page, f"{name}_params")
+            if params is not None:
+                nav[name] = "?" + _query(request.GET, **{k: str(v) for k, v in params.items()})
+    headers = []
+    for key, s in SORTS.items():
+        if key in OPTIONAL_COLUMNS and key not in shown:
+            continue
+        active = s.key == sort.key
+        next_sort = ("" if active and descending else "-") + key if active else key
+        headers.append(
+            {
+                "key": key,
+                "label": s.label,
+                "url": "?" + _query(request.GET, drop=("sort",), sort=next_sort),
+                "active": active,
+                "descending": descending,
+            }
+        )
+    return render(
+        request,
+        "inventory/did_list.html",
+        {
+            "filter": filterset,
+            "page": page,
+            "nav": nav,
+            "headers": headers,
+            "shown": shown,
+            "optional_columns": OPTIONAL_COLUMNS,
+            "page_sizes": PAGE_SIZES,
+            "per_page": per_page,
+            "sort_value": sort_value,
+            "search_query": search_query,
+            "has_search": any(
+                request.GET.get(k) for k in filterset.form.fields if k not in ("did_match",)
+            ),
+            "mass_form": MassEditForm(),
+            "import_url": _reverse_or_none("inventory:did_import"),
+            "export_url": _reverse_or_none("inventory:did_export"),
+            "per_page_urls": [
+                (n, "?" + _query(request.GET, drop=("per_page",), per_page=str(n)))
+                for n in PAGE_SIZES
+            ],
+        },
+    )
+
+
+# --------------------------------------------------------------------------- New DIDs
+
+
+@login_required
+def did_new(request):
+    form = NewDIDsForm(request.POST or None, user=request.user)
+    existing = None
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        choice = request.POST.get("existing")
+        if choice == "cancel":
+            messages.info(request, "Cancelled: no DIDs were created.")
+            return redirect("inventory:did_list")
+        try:
+            result = create_dids(
+                form.spec,
+                operator=data["operator"],
+                status=data["status"],
+                after_hold=data["after_hold"],
+                tag=data["tag"].strip(),
+                notes=data["notes"],
+                skip_existing=choice == "skip",
+                actor=Actor.for_user(request.user),
+            )
+        except DIDsExist as exc:
+            existing = exc
+        else:
+            msg = f"Created {result.created:,} DIDs."
+            if result.skipped:
+                msg += f" Skipped {result.skipped:,} that already existed."
+            messages.success(request, msg)
+            return redirect(
+                reverse("inventory:did_list") + "?" + urlencode({"operator": data["operator"].pk})
+            )
+    return render(request, "inventory/did_new.html", {"form": form, "existing": existing})
+
+
+# --------------------------------------------------------------------------- one DID
+
+
+def _did(request, pk):
+    return get_object_or_404(
+        dids_for(request.user).select_related(
+            "operator", "reseller", "client", "account", "subscription__package"
+        ),
+        pk=pk,
+    )
+
+
+@login_required
+def did_detail(request, pk):
+    did = _did(request, pk)
+    form = DIDEditForm(request.POST or None, instance=did, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        actor = Actor.for_user(request.user)
+        data = form.cleaned_data
+        changes = {
+            "operator_id": data["operator"].pk,
+            "after_hold_status": data["after_hold_status"],
+            "tag": data["tag"].strip(),
+            "notes": data["notes"],
+            "hold_days": data["hold_days"],
+        }
+        try:
+            with transaction.atomic():
+                if data["status"] != did.status:
+                    lifecycle.change_status(did, data["status"], actor=actor)
+                changed = update_dids([did.pk], changes, actor=actor)
+        except lifecycle.LifecycleError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(
+                request,
+                f"DID {did.number} saved."
+                if changed or data["status"] != did.status
+                else f"DID {did.number}: nothing to change.",
+            )
+            return redirect("inventory:did_detail", pk=did.pk)
+        did.refresh_from_db()
+        form = DIDEditForm(request.POST, instance=did, user=request.user)
+    return render(
+        request,
+        "inventory/did_detail.html",
+        {
+            "did": did,
+            "form": form,
+            "assign_form": AssignForm(did=did) if did.status == Status.IN_STOCK else None,
+        },
+    )
+
+
+@login_required
+@require_POST
+def did_assign(request, pk):
+    did = _did(request, pk)
+    form = AssignForm(request.POST, did=did)
+    if not form.is_valid():
+        messages.error(request, "Account: choose one of this reseller's accounts.")
+    else:
+        try:
+            lifecycle.assign(
+                did, account=form.cleaned_data["account"], actor=Actor.for_user(request.user)
+            )
+        except lifecycle.LifecycleError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(
+                request, f"DID {did.number} assigned to {form.cleaned_data['account']}."
+            )
+    return redirect("inventory:did_detail", pk=did.pk)
+
+
+@login_required
+@require_POST
+def did_release(request, pk):
+    did = _did(request, pk)
+    try:
+        lifecycle.release_now(did, actor=Actor.for_user(request.user))
+    except lifecycle.LifecycleError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"DID {did.number} released.")
+    return redirect("inventory:did_detail", pk=did.pk)
+
+
+@login_required
+def did_delete(request, pk):
+    did = _did(request, pk)
+    if request.method == "POST":
+        try:
+            delete_dids(did, actor=Actor.for_user(request.user))
+        except lifecycle.LifecycleError as exc:
+            messages.error(request, str(exc))
+            return redirect("inventory:did_detail", pk=did.pk)
+        messages.success(request, f"DID {did.number} deleted.")
+        return redirect("inventory:did_list")
+    return render(request, "inventory/did_delete.html", {"did": did})
+
+
+@login_required
+def did_history(request, pk):
+    did = _did(request, pk)
+    return redirect(
+        reverse("audit:list") + "?" + urlencode({"object_type": "did", "object_id": did.pk})
+    )
+
+
+# --------------------------------------------------------------------------- Mass Edit
+
+
+def _selection(request):
+    """The DIDs a mass action applies to: the ticked rows, or every row of the search."""
+    if request.POST.get("all_matching") == "1":
+        filterset = _search(request, QueryDict(request.POST.get("q", "")))
+        if not filterset.is_valid():
+            raise Http404("The search is not valid any more.")
+        return filterset.qs, None
+    try:
+        ids = sorted({int(x) for x in request.POST.getlist("ids")})
+    except ValueError:
+        raise Http404("Not a DID id.") from None
+    if not ids:
+        return None, None
+    qs = dids_for(request.user).filter(pk__in=ids)
+    if qs.count() != len(ids):
+        raise Http404("No such DID.")
+    return qs, ids
+
+
+@login_required
+@require_POST
+def mass_edit(request):
+    qs, ids = _selection(request)
+    back = reverse("inventory:did_list") + (
+        "?" + request.POST.get("q", "") if request.POST.get("q") else ""
+    )
+    if qs is None:
+        messages.error(request, "Mass Edit: select at least one DID, or all matching the search.")
+        return redirect(back)
+    action = request.POST.get("action", "update")
+    form = MassEditForm(request.POST)
+    if action != "delete" and not form.is_valid():
+        for error in form.non_field_errors():
+            messages.error(request, f"Mass Edit: {error}")
+        for name, errors in form.errors.items():
+            if name != "__all__":
+                messages.error(request, f"Mass Edit: {form.fields[name].label}: {errors[0]}")
+        return redirect(back)
+
+    total = qs.count()
+    if action == "delete":
+        preview = _delete_preview(qs)
+    elif form.cleaned_data.get("set_status"):
+        preview = lifecycle.preview_change_status(qs, form.cleaned_data["set_status"])
+    else:
+        preview = None
+
+    if request.POST.get("confirm") != "1":
+        return render(
+            request,
+            "inventory/mass_edit_confirm.html",
+            {
+                "total": total,
+                "preview": preview,
+                "action": action,
+                "form": form,
+                "changes": form.changes() if action != "delete" and form.is_valid() else {},
+                "post": request.POST,
+                "ids": ids,
+                "back": back,
+                "status_label": Status(form.cleaned_data["set_status"]).label
+                if action != "delete" and form.cleaned_data.get("set_status")
+                else "",
+            },
+        )
+
+    actor = Actor.for_user(request.user)
+    with transaction.atomic():
+        if action == "delete":
+            result = delete_dids(qs, actor=actor, strict=False)
+            messages.success(
+                request,
+                f"Deleted {result.moved:,} DIDs."
+                + (
+                    f" Refused {result.refused:,}: " + "; ".join(map(str, result.refusals)) + "."
+                    if result.refused
+                    else ""
+                ),
+            )
+            return redirect(back)
+        changed = 0
+        parts = []
+        if form.cleaned_data.get("set_status"):
+            result = lifecycle.change_status(
+                qs, form.cleaned_data["set_status"], actor=actor, strict=False
+            )
+            parts.append(
+                f"{result.moved:,} DIDs set to {Status(form.cleaned_data['set_status']).label}"
+            )
+            if result.refused:
+                parts.append("refused " + "; ".join(map(str, result.refusals)))
+        fields = form.changes()
+        if fields:
+            changed = update_dids(qs, fields, actor=actor)
+            parts.append(f"{changed:,} DIDs edited")
+    messages.success(request, "Mass Edit: " + ", ".join(parts) + ".")
+    return redirect(back)
+
+
+def _delete_preview(qs):
+    from django.db.models import Count
+
+    result = lifecycle.MoveResult(trigger="delete")
+    for status, n in qs.order_by().values_list("status").annotate(n=Count("id")):
+        if Status(status) in lifecycle.DELETABLE_STATUSES:
+            result.moved += n
+        else:
+            result.refusals.append(
+                lifecycle.Refusal(
+                    reason=f"{Status(status).label} DIDs cannot be deleted: they are assigned",
+                    count=n,
+                )
+            )
+    return result

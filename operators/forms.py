@@ -1,0 +1,39 @@
+from django import forms
+
+from accounts.tenancy import is_admin, resellers_for
+
+from .models import Operator
+
+
+class OperatorForm(forms.Form):
+    """New Operator: a name and the reseller it belongs to.
+
+    A reseller user's choices are their own reseller only, so any other id is refused by the
+    field itself (with an error under Reseller)."""
+
+    name = forms.CharField(label="Name", max_length=Operator._meta.get_field("name").max_length)
+    reseller = forms.ModelChoiceField(
+        label="Reseller",
+        queryset=None,
+        error_messages={
+            "required": "Reseller: choose the operator's reseller.",
+            "invalid_choice": "Reseller: choose one of the resellers in the list.",
+        },
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["reseller"]
+        field.queryset = resellers_for(user)
+        if not is_admin(user):
+            field.empty_label = None
+            field.initial = getattr(user, "reseller_id", None)
+        self.fields["name"].error_messages["required"] = "Name: enter the operator's name."
+
+    def add_service_error(self, message: str) -> None:
+        """Put a service error under the field its message names ("Name: ..."), else on top."""
+        for name, field in self.fields.items():
+            if message.startswith(f"{field.label}:"):
+                self.add_error(name, message)
+                return
+        self.add_error(None, message)
