@@ -14,14 +14,17 @@ from .models import Reseller
 
 
 def is_admin(user) -> bool:
-    return bool(getattr(user, "is_authenticated", False) and getattr(user, "is_platform_admin", False))
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return bool(getattr(user, "is_platform_admin", False))
 
 
 def scoped(qs: QuerySet, user, field: str = "reseller") -> QuerySet:
     """``qs`` limited to what ``user`` may see; ``field`` is the path to the reseller."""
     if is_admin(user):
         return qs
-    reseller_id = getattr(user, "reseller_id", None) if getattr(user, "is_authenticated", False) else None
+    authenticated = getattr(user, "is_authenticated", False)
+    reseller_id = getattr(user, "reseller_id", None) if authenticated else None
     if reseller_id is None:
         return qs.none()
     return qs.filter(**{f"{field}_id": reseller_id})
