@@ -13,8 +13,16 @@ class AuditRecord(models.Model):
 
     change_set = models.UUIDField(default=uuid.uuid4, db_index=True)
     created_at = models.DateTimeField(db_default=models.functions.Now())
+    # No database constraint or index: a million-row action must not queue a million FK
+    # checks; ``username`` is the durable record and Django still nulls it on user deletion.
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
     )
     username = models.CharField(max_length=150, blank=True, default="")
     action = models.CharField(max_length=48)
@@ -31,7 +39,6 @@ class AuditRecord(models.Model):
         indexes = [
             models.Index(fields=["object_type", "object_id", "-id"], name="audit_object"),
             models.Index(fields=["reseller_id", "-id"], name="audit_reseller"),
-            models.Index(fields=["created_at"], name="audit_created"),
         ]
 
     def __str__(self) -> str:

@@ -15,22 +15,47 @@ class DID(models.Model):
     """
 
     # Collation "C": byte order, so the unique index also serves prefix searches and sorts.
-    number = models.CharField(max_length=32, unique=True, db_collation="C")
+    # Unique through Meta.constraints (not unique=True), so Django adds no second
+    # varchar_pattern_ops index: with collation "C" the unique index serves LIKE 'prefix%'.
+    number = models.CharField(max_length=32, db_collation="C")
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.IN_STOCK)
+    # Both are held by one composite foreign key (operator_id, reseller_id) -> operator (see
+    # migrations 0002 and 0003) instead of two separate ones: one check per row on bulk loads.
     operator = models.ForeignKey(
-        "operators.Operator", on_delete=models.PROTECT, related_name="dids"
+        "operators.Operator",
+        on_delete=models.PROTECT,
+        related_name="dids",
+        db_constraint=False,
+        db_index=False,  # did_operator_id (operator, id) serves it
     )
-    reseller = models.ForeignKey("accounts.Reseller", on_delete=models.PROTECT, related_name="dids")
+    reseller = models.ForeignKey(
+        "accounts.Reseller",
+        on_delete=models.PROTECT,
+        related_name="dids",
+        db_constraint=False,
+        db_index=False,  # did_reseller_id
+    )
     after_hold_status = models.CharField(
         max_length=16, choices=AfterHold.choices, default=AfterHold.IN_STOCK
     )
     tag = models.CharField(max_length=64, blank=True, default="")
     notes = models.TextField(blank=True, default="")
+    # Their lookups are served by the indexes in Meta (did_client_id, did_account_id, ...).
     client = models.ForeignKey(
-        "clients.Client", null=True, blank=True, on_delete=models.PROTECT, related_name="dids"
+        "clients.Client",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="dids",
+        db_index=False,
     )
     account = models.ForeignKey(
-        "clients.Account", null=True, blank=True, on_delete=models.PROTECT, related_name="dids"
+        "clients.Account",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="dids",
+        db_index=False,
     )
     subscription = models.ForeignKey(
         "subscriptions.Subscription",
@@ -38,6 +63,7 @@ class DID(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="dids",
+        db_index=False,
     )
     hold_days = models.PositiveIntegerField(null=True, blank=True)
     hold_until = models.DateTimeField(null=True, blank=True)
@@ -49,6 +75,7 @@ class DID(models.Model):
         verbose_name_plural = "DIDs"
         ordering = ["id"]
         constraints = [
+            models.UniqueConstraint(fields=["number"], name="did_number_unique"),
             models.CheckConstraint(name="did_status_valid", condition=Q(status__in=Status.values)),
             models.CheckConstraint(
                 name="did_after_hold_valid", condition=Q(after_hold_status__in=AfterHold.values)
@@ -90,14 +117,19 @@ class DID(models.Model):
             models.Index(fields=["reseller", "id"], name="did_reseller_id"),
             models.Index(fields=["tag", "id"], name="did_tag_id"),
             models.Index(fields=["client", "id"], name="did_client_id"),
-            models.Index(fields=["account", "id"], name="did_account_id"),
-            models.Index(fields=["subscription", "status"], name="did_subscription_status"),
+            # Links are NULL for every unassigned DID: partial indexes skip those rows.
+            models.Index(
+                fields=["account", "id"], name="did_account_id", condition=Q(account__isnull=False)
+            ),
+            models.Index(
+                fields=["subscription", "status"],
+                name="did_subscription_status",
+                condition=Q(subscription__isnull=False),
+            ),
             models.Index(fields=["after_hold_status", "id"], name="did_after_hold_id"),
             models.Index(
                 fields=["hold_until"], name="did_hold_until", condition=Q(status="on_hold")
             ),
-            models.Index(fields=["reseller", "number"], name="did_reseller_number"),
-            models.Index(fields=["reseller", "status", "id"], name="did_reseller_status_id"),
         ]
 
     def __str__(self) -> str:

@@ -13,10 +13,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_POST
 
+from accounts.tenancy import is_admin, resellers_for, scoped
 from audit.services import Actor
+from operators.models import Operator
 
 from . import lifecycle
-from .choices import Status
+from .choices import AfterHold, Status
 from .filters import DIDFilter
 from .forms import AssignForm, DIDEditForm, MassEditForm, NewDIDsForm
 from .paging import Sort, paginate
@@ -52,7 +54,10 @@ def _search(request, data=None):
 
 
 def _sort_of(params) -> tuple[Sort, bool, str]:
-    raw = params.get("sort", "id") or "id"
+    # A DID search lists its matches in number order unless another sort is chosen: the
+    # number index then serves both the search and the order.
+    default = "did" if params.get("did") else "id"
+    raw = params.get("sort", default) or default
     descending = raw.startswith("-")
     sort = SORTS.get(raw.lstrip("-"), SORTS["id"])
     return sort, descending, ("-" if descending else "") + sort.key
@@ -90,12 +95,15 @@ def did_list(request):
     shown = [c for c in request.GET.getlist("show") if c in OPTIONAL_COLUMNS]
     page = None
     if filterset.is_valid():
-        qs = filterset.qs.select_related(
+        # No joins on the page query: a 7-table join costs PostgreSQL ~10 ms just to plan.
+        # The names come from a few tiny id lookups instead.
+        qs = filterset.qs.prefetch_related(
             "operator", "reseller", "client", "account", "subscription__package"
         )
         page = paginate(qs, sort, descending, per_page, request.GET)
 
     search_query = _query(request.GET, drop=("sort", "per_page", "show"))
+    search = _search_form_values(request, filterset)
     nav = {}
     if page is not None:
         for name in ("first", "prev", "next", "last"):
@@ -134,7 +142,12 @@ def did_list(request):
             "has_search": any(
                 request.GET.get(k) for k in filterset.form.fields if k not in ("did_match",)
             ),
-            "mass_form": MassEditForm(),
+            "search": search,
+            "base": reverse("inventory:did_list"),
+            "mass_choices": {
+                "statuses": Status.choices,
+                "after_hold": AfterHold.choices,
+            },
             "import_url": _reverse_or_none("inventory:did_import"),
             "export_url": _reverse_or_none("inventory:did_export"),
             "per_page_urls": [
@@ -143,6 +156,40 @@ def did_list(request):
             ],
         },
     )
+
+
+def _search_form_values(request, filterset):
+    """Plain values for the Advanced Search form. The list template writes its inputs as plain
+    HTML: Django's template-rendered widgets cost more than the whole query at a million DIDs."""
+    data = request.GET
+    chosen = set(data.getlist("status"))
+    operators = scoped(Operator.objects.all(), request.user).order_by("name")
+    op_value = data.get("operator", "")
+    reseller_value = data.get("reseller", "")
+    return {
+        "statuses": [(v, label, v in chosen) for v, label in Status.choices],
+        "operators": [
+            (str(pk), name, str(pk) == op_value) for pk, name in operators.values_list("pk", "name")
+        ],
+        "resellers": [
+            (str(pk), name, str(pk) == reseller_value)
+            for pk, name in resellers_for(request.user).values_list("pk", "name")
+        ]
+        if is_admin(request.user)
+        else [],
+        "matches": [
+            (v, label, v == (data.get("did_match") or "exact"))
+            for v, label in DIDFilter.MATCH_CHOICES
+        ],
+        "after_hold": [
+            (v, label, v == data.get("after_hold", "")) for v, label in AfterHold.choices
+        ],
+        "client": data.get("client", ""),
+        "account": data.get("account", ""),
+        "tag": data.get("tag", ""),
+        "did": data.get("did", ""),
+        "hold_ends_before": data.get("hold_ends_before", ""),
+    }
 
 
 # --------------------------------------------------------------------------- New DIDs

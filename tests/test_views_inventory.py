@@ -102,7 +102,9 @@ def test_did_search_exact_prefix_contains_and_range(client, a):
         "4155550119",
         "4155550120",
     ]
-    assert get(did="99-100", did_match="range") == ["99", "100"]
+    # Numeric range; listed in DID order (phone numbers sort as text, like E.164 prefixes).
+    assert get(did="99-100", did_match="range") == ["100", "99"]
+    assert get(did="99-100", did_match="range", sort="id") == ["99", "100"]
 
 
 def test_bad_did_search_names_the_field(client, a):
