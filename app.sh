@@ -12,8 +12,13 @@ install() {
   local stamp="$VENV/.installed-$(cat pyproject.toml | sha256sum | cut -c1-16)"
   if [ ! -f "$stamp" ]; then
     echo "Installing the project and its pinned dependencies into $VENV ..."
-    "$PY" -m pip install -q --disable-pip-version-check --upgrade pip
-    "$PY" -m pip install -q --disable-pip-version-check -e '.[dev]'
+    mkdir -p var/log
+    if ! { "$PY" -m pip install -q --disable-pip-version-check --upgrade pip \
+           && "$PY" -m pip install -q --disable-pip-version-check -e '.[dev]'; } >var/log/install.log 2>&1; then
+      cat var/log/install.log >&2
+      echo "Installation failed (log above, also in var/log/install.log)." >&2
+      exit 1
+    fi
     rm -f "$VENV"/.installed-* && touch "$stamp"
   fi
 }
@@ -65,7 +70,8 @@ test_all() {
   echo "== migrations are in step with the models"
   "$PY" manage.py makemigrations --check --dry-run
   echo "== tests"
-  "$VENV/bin/pytest" -p no:cacheprovider "$@"
+  # Two workers: one per core of the machines this runs on; TEST_WORKERS=0 runs in-process.
+  "$VENV/bin/pytest" -p no:cacheprovider -n "${TEST_WORKERS:-2}" "$@"
 }
 
 case "${1:-}" in

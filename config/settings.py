@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "subscriptions",
     "inventory",
     "audit",
+    "jobs",
     "imports",
     "api",
     "bench",
@@ -140,6 +141,8 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = env_int("DATA_UPLOAD_MAX_NUMBER_FIELDS", 10_000)
 
 # Product limits
 DID_RANGE_MAX = env_int("DID_RANGE_MAX", 1_000_000)
+# New DIDs and Mass Edit above this many DIDs run in the Celery worker with a progress bar.
+BACKGROUND_THRESHOLD = env_int("BACKGROUND_THRESHOLD", 50_000)
 
 if not DEBUG:
     SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)

@@ -11,8 +11,12 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("dids/", include("inventory.urls")),
     path("audit/", include("audit.urls")),
+    path("jobs/", include("jobs.urls")),
     path("api/v1/", include("api.urls")),
     path("django-admin/", admin.site.urls),
     path("operators/", include("operators.urls")),
     path("resellers/", include("accounts.urls")),
+    path("clients/", include("clients.urls")),
+    path("packages/", include("packages.urls")),
+    path("subscriptions/", include("subscriptions.urls")),
 ]

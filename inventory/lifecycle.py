@@ -206,6 +206,19 @@ AUDIT_FIELDS = (
 )
 
 
+# What each trigger can change, so each audit row carries exactly that before and after.
+AUDIT_FIELDS_OF = {
+    Trigger.SET_STATUS: ("status",),
+    Trigger.BLOCK: ("status",),
+    Trigger.ACTIVATE: ("status", "hold_until"),
+    Trigger.HOLD: ("status", "hold_until"),
+    Trigger.SUBSCRIPTION_CANCEL: ("status", "hold_until"),
+    Trigger.SUBSCRIPTION_EXPIRE: ("status", "hold_until"),
+    Trigger.SUBSCRIPTION_REACTIVATE: ("status", "hold_until"),
+    Trigger.ASSIGN: ("status", "client_id", "account_id", "subscription_id"),
+}
+
+
 def _json_sql(alias: str, fields: Iterable[str]) -> str:
     parts = ", ".join(f"'{f}', {alias}.{f}" for f in fields)
     return f"jsonb_build_object({parts})"
@@ -247,11 +260,14 @@ class _Refusal(Refusal):
 def _status_refusals(
     sel_sql: str, sel_params: list, legal: frozenset[Status], target_label: str, trigger: Trigger
 ) -> tuple[list[Refusal], int]:
-    """Refusals for DIDs whose status is not a legal source; and how many already are there."""
+    """Refusals for DIDs whose status is not a legal source, how many are there already, and
+    how many may move: one pass over the selection."""
     refusals: list[Refusal] = []
     unchanged = 0
+    movable = 0
     for status, count, examples in _count_by_status(sel_sql, sel_params):
         if status in legal:
+            movable += count
             continue
         if trigger == Trigger.SET_STATUS and _status_label(status) == target_label:
             unchanged += count
@@ -265,7 +281,7 @@ def _status_refusals(
                 reason_single=f"it is {_status_label(status)} and {why}.",
             )
         )
-    return refusals, unchanged
+    return refusals, unchanged, movable
 
 
 def _why_not(status: Status, trigger: Trigger, target_label: str) -> str:
@@ -315,11 +331,14 @@ def _move(
     result = MoveResult(trigger=trigger, change_set=actor.change_set)
 
     with transaction.atomic():
+        roomy_hash()
         if precheck:
-            refusals, unchanged = _status_refusals(
+            refusals, unchanged, movable = _status_refusals(
                 sel_sql, sel_params, legal, target_label, trigger
             )
             result.unchanged = unchanged
+            if strict and expected is None:
+                expected = movable
             if refusals:
                 if strict:
                     _raise_for(refusals, single_number=single_number)
@@ -361,13 +380,11 @@ def _move(
     return result
 
 
-def _expected_count(sel_sql: str, sel_params: list, statuses: frozenset[Status]) -> int:
+def roomy_hash() -> None:
+    """Room for the set-based self-join in memory, for this transaction only: a hash join that
+    spills to disk in batches updates rows in hash order, touching the table at random."""
     with connection.cursor() as cur:
-        cur.execute(
-            f"SELECT count(*) FROM {_did_table()} WHERE id IN ({sel_sql}) AND status = ANY(%s)",
-            [*sel_params, [s.value for s in statuses]],
-        )
-        return cur.fetchone()[0]
+        cur.execute("SET LOCAL work_mem = '256MB'")
 
 
 def _single(did: DID | int) -> DID:
@@ -383,20 +400,17 @@ def _run(trigger, selection, actor, target, strict=True, **kw) -> MoveResult:
     legal = kw.pop("legal", None)
     if legal is None:
         legal = sources(trigger, target) if target is not None else sources(trigger)
-    with transaction.atomic():
-        sel_sql, sel_params = _selection_sql(selection)
-        expected = _expected_count(sel_sql, sel_params, legal) if strict else None
-        return _move(
-            trigger=trigger,
-            selection=selection,
-            actor=actor,
-            target=target,
-            legal=legal,
-            strict=strict,
-            expected=expected,
-            single_number=number,
-            **kw,
-        )
+    kw.setdefault("audit_fields", AUDIT_FIELDS_OF.get(trigger, AUDIT_FIELDS))
+    return _move(
+        trigger=trigger,
+        selection=selection,
+        actor=actor,
+        target=target,
+        legal=legal,
+        strict=strict,
+        single_number=number,
+        **kw,
+    )
 
 
 # --------------------------------------------------------------------------- services
@@ -811,6 +825,7 @@ def reactivate_subscription(subscription, *, actor: Actor, now=None) -> MoveResu
             actor=actor,
             target=Status.ACTIVE,
             set_sql={"hold_until": "NULL"},
+            audit_fields=AUDIT_FIELDS_OF[Trigger.SUBSCRIPTION_REACTIVATE],
             extra_where="AND t.hold_until > %s",
             extra_params=[now],
             strict=False,
@@ -842,15 +857,15 @@ def preview_change_status(selection: Selection, status: str) -> MoveResult:
     trigger = MANUAL_TRIGGER[target]
     legal = sources(trigger, target)
     sel_sql, sel_params = _selection_sql(selection)
-    refusals, unchanged = _status_refusals(sel_sql, sel_params, legal, target.label, trigger)
+    refusals, unchanged, movable = _status_refusals(
+        sel_sql, sel_params, legal, target.label, trigger
+    )
     result = MoveResult(trigger=trigger, unchanged=unchanged, refusals=refusals)
     blocked_by_subscription: list[Refusal] = []
     if trigger == Trigger.ACTIVATE:
         blocked_by_subscription = _active_subscription_refusals(sel_sql, sel_params)
         result.refusals = blocked_by_subscription + result.refusals
-    result.moved = _expected_count(sel_sql, sel_params, legal) - sum(
-        r.count for r in blocked_by_subscription
-    )
+    result.moved = movable - sum(r.count for r in blocked_by_subscription)
     return result
 
 

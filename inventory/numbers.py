@@ -50,6 +50,15 @@ class Spec:
         """Upper bound (overlaps and repeats are counted once when created)."""
         return len(self.numbers) + sum(r.count for r in self.ranges)
 
+    def chunks(self, size: int):
+        """The same numbers as specs of at most ``size`` numbers each, in order."""
+        for i in range(0, len(self.numbers), size):
+            yield Spec(self.numbers[i : i + size], [])
+        for r in self.ranges:
+            for first in range(r.first, r.last + 1, size):
+                last = min(r.last, first + size - 1)
+                yield Spec([], [Range(first, last, r.width, r.plus)])
+
 
 def parse(text: str, *, max_range: int | None = None) -> Spec:
     max_range = max_range or settings.DID_RANGE_MAX

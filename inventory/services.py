@@ -65,52 +65,66 @@ def create_dids(
     hold_days: int | None = None,
     skip_existing: bool = False,
     actor: Actor,
+    progress=None,
+    chunk: int = 100_000,
 ) -> CreateResult:
-    """Create every DID of ``spec`` in one INSERT ... SELECT, with one audit row each."""
+    """Create every DID of ``spec`` by INSERT ... SELECT, with one audit row each, in one
+    transaction. With ``progress``, large specs go in chunks and report after each one."""
     status = Status(status)
     if status not in lifecycle.INITIAL_STATUSES:
         raise lifecycle.IllegalTransition(
             f"New DIDs start Reserved, In Stock or Archive, not {status.label}."
         )
     after_hold = AfterHold(after_hold)
-    src, src_params = source_sql(spec)
+    parts = list(spec.chunks(chunk)) if progress and spec.total > chunk else [spec]
+    created = 0
     with transaction.atomic():
         if not skip_existing:
             count, examples = find_existing(spec)
             if count:
                 raise DIDsExist(count, examples)
-        with connection.cursor() as cur:
-            cur.execute(
-                f"""
-                WITH ins AS (
-                    INSERT INTO {TABLE} (number, status, operator_id, reseller_id,
-                        after_hold_status, tag, notes, hold_days, created_at, updated_at)
-                    SELECT s.number, %s, %s, %s, %s, %s, %s, %s, now(), now()
-                    FROM ({src}) s
-                    ON CONFLICT (number) DO NOTHING
-                    RETURNING id, number, reseller_id, status, operator_id
-                )
-                INSERT INTO {AUDIT_TABLE} ({AUDIT_INSERT_COLUMNS})
-                SELECT %s, now(), %s, %s, 'create', 'did', id, number, reseller_id, NULL,
-                       jsonb_build_object('status', status, 'operator_id', operator_id), ''
-                FROM ins
-                """,
-                [
-                    status.value,
-                    operator.pk,
-                    operator.reseller_id,
-                    after_hold.value,
-                    tag,
-                    notes,
-                    hold_days,
-                    *src_params,
-                    actor.change_set,
-                    actor.user_id,
-                    actor.username,
-                ],
-            )
-            created = cur.rowcount
+        done = 0
+        for part in parts:
+            created += _insert(part, operator, status, after_hold, tag, notes, hold_days, actor)
+            done += part.total
+            if progress:
+                progress(done)
     return CreateResult(created=created, skipped=spec.total - created, change_set=actor.change_set)
+
+
+def _insert(spec, operator, status, after_hold, tag, notes, hold_days, actor) -> int:
+    src, src_params = source_sql(spec)
+    with connection.cursor() as cur:
+        cur.execute(
+            f"""
+            WITH ins AS (
+                INSERT INTO {TABLE} (number, status, operator_id, reseller_id,
+                    after_hold_status, tag, notes, hold_days, created_at, updated_at)
+                SELECT s.number, %s, %s, %s, %s, %s, %s, %s, now(), now()
+                FROM ({src}) s
+                ON CONFLICT (number) DO NOTHING
+                RETURNING id, number, reseller_id, status, operator_id
+            )
+            INSERT INTO {AUDIT_TABLE} ({AUDIT_INSERT_COLUMNS})
+            SELECT %s, now(), %s, %s, 'create', 'did', id, number, reseller_id, NULL,
+                   jsonb_build_object('status', status, 'operator_id', operator_id), ''
+            FROM ins
+            """,
+            [
+                status.value,
+                operator.pk,
+                operator.reseller_id,
+                after_hold.value,
+                tag,
+                notes,
+                hold_days,
+                *src_params,
+                actor.change_set,
+                actor.user_id,
+                actor.username,
+            ],
+        )
+        return cur.rowcount
 
 
 EDITABLE_FIELDS = ("after_hold_status", "tag", "notes", "hold_days", "operator_id")
@@ -142,6 +156,7 @@ def update_dids(selection: Selection, changes: dict, *, actor: Actor) -> int:
         extra = "AND t.reseller_id = (SELECT reseller_id FROM operators_operator WHERE id = %s)"
         extra_params = [changes["operator_id"]]
     with transaction.atomic(), connection.cursor() as cur:
+        lifecycle.roomy_hash()
         cur.execute(
             f"""
             WITH changed AS (

@@ -15,6 +15,8 @@ from django.views.decorators.http import require_POST
 
 from accounts.tenancy import is_admin, resellers_for, scoped
 from audit.services import Actor
+from jobs import services as jobs
+from jobs.models import Job
 from operators.models import Operator
 
 from . import lifecycle
@@ -23,7 +25,7 @@ from .filters import DIDFilter
 from .forms import AssignForm, DIDEditForm, MassEditForm, NewDIDsForm
 from .paging import Sort, paginate
 from .scoping import dids_for
-from .services import DIDsExist, create_dids, delete_dids, update_dids
+from .services import DIDsExist, create_dids, delete_dids, find_existing, update_dids
 
 SORTS = {
     s.key: s
@@ -205,6 +207,30 @@ def did_new(request):
         if choice == "cancel":
             messages.info(request, "Cancelled: no DIDs were created.")
             return redirect("inventory:did_list")
+        back = reverse("inventory:did_list") + "?" + urlencode({"operator": data["operator"].pk})
+        if form.spec.total > jobs.threshold():
+            count, examples = (0, []) if choice == "skip" else find_existing(form.spec)
+            if count:
+                existing = DIDsExist(count, examples)
+                return render(
+                    request, "inventory/did_new.html", {"form": form, "existing": existing}
+                )
+            job = jobs.start(
+                Job.Kind.CREATE_DIDS,
+                user=request.user,
+                total=form.spec.total,
+                back_url=back,
+                params={
+                    "numbers": data["numbers"],
+                    "operator_id": data["operator"].pk,
+                    "status": data["status"],
+                    "after_hold": data["after_hold"],
+                    "tag": data["tag"].strip(),
+                    "notes": data["notes"],
+                    "skip_existing": choice == "skip",
+                },
+            )
+            return redirect("jobs:detail", pk=job.pk)
         try:
             result = create_dids(
                 form.spec,
@@ -223,9 +249,7 @@ def did_new(request):
             if result.skipped:
                 msg += f" Skipped {result.skipped:,} that already existed."
             messages.success(request, msg)
-            return redirect(
-                reverse("inventory:did_list") + "?" + urlencode({"operator": data["operator"].pk})
-            )
+            return redirect(back)
     return render(request, "inventory/did_new.html", {"form": form, "existing": existing})
 
 
@@ -342,23 +366,38 @@ def did_history(request, pk):
 # --------------------------------------------------------------------------- Mass Edit
 
 
-def _selection(request):
-    """The DIDs a mass action applies to: the ticked rows, or every row of the search."""
-    if request.POST.get("all_matching") == "1":
-        filterset = _search(request, QueryDict(request.POST.get("q", "")))
+def selection_for(user, search: QueryDict, ids=None):
+    """The DIDs a mass action applies to: ``ids`` (all must be visible to ``user``, else 404),
+    or every DID matching ``search`` that ``user`` may see."""
+    if ids is None:
+        filterset = DIDFilter(search, queryset=dids_for(user), request=_UserRequest(user))
         if not filterset.is_valid():
             raise Http404("The search is not valid any more.")
-        return filterset.qs, None
+        return filterset.qs
+    qs = dids_for(user).filter(pk__in=ids)
+    if qs.count() != len(ids):
+        raise Http404("No such DID.")
+    return qs
+
+
+class _UserRequest:
+    """What the filterset needs of a request, for work that runs outside one."""
+
+    def __init__(self, user):
+        self.user = user
+
+
+def _selection(request):
+    """The ticked rows, or every row of the search (``all_matching``)."""
+    if request.POST.get("all_matching") == "1":
+        return selection_for(request.user, QueryDict(request.POST.get("q", ""))), None
     try:
         ids = sorted({int(x) for x in request.POST.getlist("ids")})
     except ValueError:
         raise Http404("Not a DID id.") from None
     if not ids:
         return None, None
-    qs = dids_for(request.user).filter(pk__in=ids)
-    if qs.count() != len(ids):
-        raise Http404("No such DID.")
-    return qs, ids
+    return selection_for(request.user, QueryDict(""), ids), ids
 
 
 @login_required
@@ -407,6 +446,22 @@ def mass_edit(request):
                 else "",
             },
         )
+
+    if total > jobs.threshold():
+        job = jobs.start(
+            Job.Kind.MASS_EDIT,
+            user=request.user,
+            total=total,
+            back_url=back,
+            params={
+                "action": action,
+                "q": request.POST.get("q", "") if ids is None else "",
+                "ids": ids,
+                "set_status": form.cleaned_data.get("set_status", "") if action != "delete" else "",
+                "changes": form.changes() if action != "delete" else {},
+            },
+        )
+        return redirect("jobs:detail", pk=job.pk)
 
     actor = Actor.for_user(request.user)
     with transaction.atomic():

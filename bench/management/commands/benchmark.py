@@ -24,7 +24,7 @@ class Command(BaseCommand):
         )
         parser.add_argument("--routing-seconds", type=float, help="length of figure 7's run")
         parser.add_argument("--routing-workers", type=int, default=2, help="gunicorn workers")
-        parser.add_argument("--routing-threads", type=int, default=4, help="threads per worker")
+        parser.add_argument("--routing-threads", type=int, default=2, help="threads per worker")
         parser.add_argument(
             "--routing-clients", type=int, default=4, help="concurrent keep-alive clients"
         )
@@ -49,6 +49,11 @@ class Command(BaseCommand):
             f"\nBenchmark {report['date']}, scale {report['scale']} ({report['dids']:,} DIDs), "
             f"{report['machine']['cpus']} cores, PostgreSQL {report['machine']['postgresql']} "
             f"({report['machine']['database']}), {report['seconds']:.0f} s in all\n"
+        )
+        load = report["machine"]["load_average_at_start"]
+        self.stdout.write(
+            f"Load average at start {load[0]:.1f}, at end "
+            f"{report['machine']['load_average_at_end'][0]:.1f} (other work on the machine)\n"
         )
         self.stdout.write(format_table(bench.rows) + "\n")
         notes = [r for r in bench.rows if r.notes]

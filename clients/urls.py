@@ -1,0 +1,29 @@
+from django.urls import path
+
+from . import views
+
+app_name = "clients"
+
+urlpatterns = [
+    path("", views.client_list, name="list"),
+    path("new/", views.client_create, name="create"),
+    path("<int:pk>/", views.client_detail, name="detail"),
+    path("<int:pk>/accounts/new/", views.account_create, name="account_create"),
+    path("<int:pk>/subscriptions/new/", views.subscription_create, name="subscription_create"),
+    path("<int:pk>/dids/", views.client_dids, name="dids"),
+    path("<int:pk>/dids/assign/", views.assign, name="assign"),
+    path("<int:pk>/dids/<int:did>/block/", views.did_action, {"action": "block"}, name="did_block"),
+    path(
+        "<int:pk>/dids/<int:did>/activate/",
+        views.did_action,
+        {"action": "activate"},
+        name="did_activate",
+    ),
+    path("<int:pk>/dids/<int:did>/hold/", views.did_action, {"action": "hold"}, name="did_hold"),
+    path(
+        "<int:pk>/dids/<int:did>/release/",
+        views.did_action,
+        {"action": "release"},
+        name="did_release",
+    ),
+]

@@ -1,0 +1,11 @@
+"""The background "Import DIDs" task: takes a job id and calls the service."""
+
+from celery import shared_task
+
+
+@shared_task(name="inventory.tasks_io.run_import")
+def run_import(job_id: int, mode: str) -> None:
+    """Dry run (``mode`` "check") or apply ("all" / "valid") an import job."""
+    from .importing import run_job
+
+    run_job(job_id, mode, background=True)

@@ -1,0 +1,90 @@
+import re
+
+from django import forms
+
+from accounts.tenancy import is_admin, resellers_for
+
+from .models import Package
+
+TAG_MAX = Package._meta.get_field("allowed_tags").base_field.max_length
+_SPLIT = re.compile(r"[\s,;]+")
+
+
+class PackageForm(forms.Form):
+    """New / Edit Package. The reseller is chosen on creation only (admins pick any, a
+    reseller user gets their own); a package's subscriptions tie it to its reseller."""
+
+    name = forms.CharField(label="Name", max_length=Package._meta.get_field("name").max_length)
+    did_allowance = forms.IntegerField(
+        label="DID allowance",
+        min_value=0,
+        initial=1,
+        help_text="How many DIDs one subscription to this package may hold.",
+        error_messages={
+            "required": "DID allowance: enter how many DIDs the package allows.",
+            "invalid": "DID allowance: enter a whole number.",
+            "min_value": "DID allowance: enter 0 or more.",
+        },
+    )
+    allowed_tags = forms.CharField(
+        label="Allowed tags",
+        required=False,
+        help_text="DID tags separated by commas or spaces; empty = any tag.",
+    )
+    hold_days = forms.IntegerField(
+        label="Hold days",
+        min_value=0,
+        initial=30,
+        help_text="Days a DID stays On Hold after the subscription ends (unless the DID sets "
+        "its own).",
+        error_messages={
+            "required": "Hold days: enter the number of days.",
+            "invalid": "Hold days: enter a whole number.",
+            "min_value": "Hold days: enter 0 or more.",
+        },
+    )
+    reseller = forms.ModelChoiceField(
+        label="Reseller",
+        queryset=None,
+        error_messages={
+            "required": "Reseller: choose the package's reseller.",
+            "invalid_choice": "Reseller: choose one of the resellers in the list.",
+        },
+    )
+
+    def __init__(self, *args, user, instance: Package | None = None, **kwargs):
+        if instance is not None and "initial" not in kwargs:
+            kwargs["initial"] = {
+                "name": instance.name,
+                "did_allowance": instance.did_allowance,
+                "allowed_tags": ", ".join(instance.allowed_tags),
+                "hold_days": instance.hold_days,
+            }
+        super().__init__(*args, **kwargs)
+        self.instance = instance
+        self.fields["name"].error_messages["required"] = "Name: enter the package's name."
+        if instance is not None:
+            del self.fields["reseller"]
+            return
+        field = self.fields["reseller"]
+        field.queryset = resellers_for(user)
+        if not is_admin(user):
+            field.empty_label = None
+            field.initial = getattr(user, "reseller_id", None)
+
+    def clean_allowed_tags(self) -> list[str]:
+        text = self.cleaned_data.get("allowed_tags") or ""
+        tags = list(dict.fromkeys(t for t in _SPLIT.split(text.strip()) if t))
+        too_long = [t for t in tags if len(t) > TAG_MAX]
+        if too_long:
+            raise forms.ValidationError(
+                f"Allowed tags: “{too_long[0]}” is longer than {TAG_MAX} characters."
+            )
+        return tags
+
+    def add_service_error(self, message: str) -> None:
+        for name, field in self.fields.items():
+            if message.startswith(f"{field.label}:"):
+                self.add_error(name, message)
+                return
+        self.add_error(None, message)

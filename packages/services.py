@@ -1,0 +1,135 @@
+"""Packages: what a client buys (DID allowance, allowed tags, hold days)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db import IntegrityError, transaction
+from django.db.models import Count
+
+from audit.services import Actor, record
+from inventory.models import DID
+
+from .models import Package
+
+FIELDS = ("name", "did_allowance", "allowed_tags", "hold_days")
+
+
+class PackageError(Exception):
+    """A refused package action. A message that starts with a form field's label
+    ("Name: ...") belongs under that field."""
+
+
+@dataclass
+class PackageResult:
+    package: Package
+    changed: bool = True
+    # Active subscriptions that already use more DIDs than the package now allows:
+    # (subscription id, client name, DIDs linked).
+    over_allowance: list[tuple[int, str, int]] = field(default_factory=list)
+
+
+def snapshot(package: Package) -> dict:
+    return {
+        "name": package.name,
+        "did_allowance": package.did_allowance,
+        "allowed_tags": list(package.allowed_tags),
+        "hold_days": package.hold_days,
+        "reseller_id": package.reseller_id,
+    }
+
+
+def _clean(name: str, did_allowance: int, allowed_tags, hold_days: int) -> dict:
+    name = (name or "").strip()
+    if not name:
+        raise PackageError("Name: enter the package's name.")
+    if did_allowance is None or did_allowance < 0:
+        raise PackageError("DID allowance: enter 0 or more.")
+    if hold_days is None or hold_days < 0:
+        raise PackageError("Hold days: enter 0 or more.")
+    tags = list(dict.fromkeys(t.strip() for t in (allowed_tags or []) if t and t.strip()))
+    return {
+        "name": name,
+        "did_allowance": did_allowance,
+        "allowed_tags": tags,
+        "hold_days": hold_days,
+    }
+
+
+def _over_allowance(package: Package) -> list[tuple[int, str, int]]:
+    """Active subscriptions of ``package`` with more DIDs linked than it allows: one query."""
+    from subscriptions.models import Subscription
+
+    active = Subscription.objects.filter(package=package, status=Subscription.Status.ACTIVE)
+    rows = (
+        DID.objects.filter(subscription__in=active)
+        .order_by()
+        .values_list("subscription_id", "subscription__client__name")
+        .annotate(n=Count("id"))
+    )
+    return sorted((sid, client, n) for sid, client, n in rows if n > package.did_allowance)
+
+
+def package_create(
+    *, reseller, name: str, did_allowance: int, allowed_tags, hold_days: int, actor: Actor
+) -> Package:
+    values = _clean(name, did_allowance, allowed_tags, hold_days)
+    try:
+        with transaction.atomic():
+            package = Package.objects.create(reseller=reseller, **values)
+            record(
+                actor,
+                action="create",
+                object_type="package",
+                object_id=package.pk,
+                object_repr=package.name,
+                reseller_id=package.reseller_id,
+                after=snapshot(package),
+            )
+    except IntegrityError as exc:
+        raise PackageError(
+            f"Name: {reseller.name} already has a package named “{values['name']}”."
+        ) from exc
+    return package
+
+
+def package_update(
+    package: Package,
+    *,
+    name: str,
+    did_allowance: int,
+    allowed_tags,
+    hold_days: int,
+    actor: Actor,
+) -> PackageResult:
+    """Edit a package. Lowering the allowance below what an active subscription already uses
+    is allowed (its DIDs stay); the result names those subscriptions so the user is warned."""
+    values = _clean(name, did_allowance, allowed_tags, hold_days)
+    try:
+        with transaction.atomic():
+            locked = Package.objects.select_for_update().get(pk=package.pk)
+            before = snapshot(locked)
+            for key, value in values.items():
+                setattr(locked, key, value)
+            after = snapshot(locked)
+            if after == before:
+                return PackageResult(locked, changed=False)
+            locked.save(update_fields=list(FIELDS))
+            record(
+                actor,
+                action="update",
+                object_type="package",
+                object_id=locked.pk,
+                object_repr=locked.name,
+                reseller_id=locked.reseller_id,
+                before=before,
+                after=after,
+            )
+            over = (
+                _over_allowance(locked) if after["did_allowance"] < before["did_allowance"] else []
+            )
+    except IntegrityError as exc:
+        raise PackageError(
+            f"Name: {package.reseller.name} already has a package named “{values['name']}”."
+        ) from exc
+    return PackageResult(locked, changed=True, over_allowance=over)

@@ -1,0 +1,31 @@
+// Polls a background job's progress once a second until it is done or failed.
+(function () {
+  "use strict";
+  var box = document.getElementById("job");
+  if (!box) return;
+  var url = box.getAttribute("data-progress-url");
+  function show(data) {
+    document.getElementById("job-stage").textContent = data.stage;
+    var bar = document.getElementById("job-bar");
+    bar.value = data.percent;
+    document.getElementById("job-percent").textContent = data.percent;
+    document.getElementById("job-done").textContent = data.done;
+    box.setAttribute("data-status", data.status);
+    if (data.status === "done" || data.status === "failed") {
+      var msg = document.getElementById("job-message");
+      msg.textContent = data.message;
+      msg.className = "msg " + (data.ok ? "msg-success" : "msg-error");
+      msg.hidden = false;
+      return true;
+    }
+    return false;
+  }
+  function poll() {
+    fetch(url, { credentials: "same-origin" })
+      .then(function (r) { return r.json(); })
+      .then(function (data) { if (!show(data)) setTimeout(poll, 1000); })
+      .catch(function () { setTimeout(poll, 2000); });
+  }
+  var status = box.getAttribute("data-status");
+  if (status !== "done" && status !== "failed") poll();
+})();

@@ -1,0 +1,101 @@
+from django import forms
+from django.utils import timezone
+
+from accounts.tenancy import is_admin, scoped
+from clients.models import Client
+from packages.models import Package
+
+from .models import Subscription
+
+
+class ServiceErrorMixin:
+    def add_service_error(self, message: str) -> None:
+        """Put a service error under the field its message names ("Package: ..."), else on
+        top."""
+        for name, field in self.fields.items():
+            if message.startswith(f"{field.label}:"):
+                self.add_error(name, message)
+                return
+        self.add_error(None, message)
+
+
+class SubscriptionForm(ServiceErrorMixin, forms.Form):
+    """New subscription (a "Client Package"): client, package, start date, optional end date.
+
+    With ``client`` given (the client's page) the client is fixed and only packages of its
+    reseller are offered. The choices come from the user's scoped querysets, so another
+    reseller's client or package is refused by the field itself."""
+
+    client = forms.ModelChoiceField(
+        label="Client",
+        queryset=None,
+        error_messages={
+            "required": "Client: choose the client.",
+            "invalid_choice": "Client: choose one of the clients in the list.",
+        },
+    )
+    package = forms.ModelChoiceField(
+        label="Package",
+        queryset=None,
+        error_messages={
+            "required": "Package: choose the package.",
+            "invalid_choice": "Package: choose one of the packages in the list.",
+        },
+    )
+    start_date = forms.DateField(
+        label="Start date",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={
+            "required": "Start date: enter the date the subscription starts.",
+            "invalid": "Start date: enter a date as YYYY-MM-DD.",
+        },
+    )
+    end_date = forms.DateField(
+        label="End date",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="Optional. The subscription expires after this day.",
+        error_messages={"invalid": "End date: enter a date as YYYY-MM-DD."},
+    )
+
+    def __init__(self, *args, user, client=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.client = client
+        admin = is_admin(user)
+        packages = scoped(Package.objects.select_related("reseller"), user).order_by("name", "id")
+        if client is not None:
+            del self.fields["client"]
+            packages = packages.filter(reseller_id=client.reseller_id)
+        else:
+            clients = scoped(Client.objects.select_related("reseller"), user).order_by("name", "id")
+            self.fields["client"].queryset = clients
+            if admin:
+                self.fields["client"].label_from_instance = lambda c: (
+                    f"{c.name} ({c.reseller.name})"
+                )
+        self.fields["package"].queryset = packages
+        if admin and client is None:
+            self.fields["package"].label_from_instance = lambda p: f"{p.name} ({p.reseller.name})"
+        self.fields["start_date"].initial = timezone.localdate()
+
+    def clean(self):
+        data = super().clean()
+        client = self.client or data.get("client")
+        package = data.get("package")
+        if client is not None and package is not None and package.reseller_id != client.reseller_id:
+            self.add_error(
+                "package",
+                f"Package: {package.name} belongs to another reseller than client {client.name}.",
+            )
+        start, end = data.get("start_date"), data.get("end_date")
+        if start and end and end < start:
+            self.add_error("end_date", "End date: it cannot be before the start date.")
+        return data
+
+
+class StatusFilterForm(forms.Form):
+    status = forms.ChoiceField(
+        label="Status",
+        required=False,
+        choices=[("", "Any")] + list(Subscription.Status.choices),
+    )
