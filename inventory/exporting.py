@@ -180,11 +180,10 @@ def _bounded_count(queryset: QuerySet, limit: int) -> int:
 def write_xlsx(queryset: QuerySet, order_by: Sequence[str] = ("id",)) -> str:
     """Write the XLSX file of ``queryset`` to a temporary file and return its path.
 
-    openpyxl's write-only mode streams rows to disk. DIDs are text cells (format "@"), so
-    leading zeros and a leading + survive. The caller removes the file.
+    openpyxl's write-only mode streams rows to disk. DIDs are written as strings, so they
+    are text cells: leading zeros and a leading + survive. The caller removes the file.
     """
     from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
     def clean(value):
@@ -203,9 +202,7 @@ def write_xlsx(queryset: QuerySet, order_by: Sequence[str] = ("id",)) -> str:
     ws.append(HEADER)
     for rows in export_batches(queryset, order_by):
         for row in rows:
-            did = WriteOnlyCell(ws, value=row[3])
-            did.number_format = "@"
-            ws.append([row[0], row[1], clean(row[2]), did, *map(clean, row[4:])])
+            ws.append([row[0], row[1], clean(row[2]), row[3], *map(clean, row[4:])])
     fd, path = tempfile.mkstemp(prefix="dids-export-", suffix=".xlsx")
     os.close(fd)
     try:

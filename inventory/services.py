@@ -66,7 +66,7 @@ def create_dids(
     skip_existing: bool = False,
     actor: Actor,
     progress=None,
-    chunk: int = 100_000,
+    chunk: int = 25_000,
 ) -> CreateResult:
     """Create every DID of ``spec`` by INSERT ... SELECT, with one audit row each, in one
     transaction. With ``progress``, large specs go in chunks and report after each one."""

@@ -85,3 +85,21 @@ def test_home_counts_only_the_users_resellers_dids(client):
     resp = client.get(reverse("home"))
     r2 = Reseller.objects.get(name="Reseller 2")
     assert resp.context["total"] == DID.objects.filter(reseller=r2).count()
+
+
+def test_django_admin_cannot_change_dids(client, world):
+    """DIDs change only through the lifecycle and services (audit log); the admin is view-only."""
+    User.objects.create_superuser("su", password="pw", role=User.Role.ADMIN)
+    client.login(username="su", password="pw")
+    did = world.did()
+    assert client.get("/django-admin/inventory/did/").status_code == 200
+    assert client.get("/django-admin/inventory/did/add/").status_code == 403
+    resp = client.post(f"/django-admin/inventory/did/{did.pk}/change/", {"status": "archive"})
+    assert resp.status_code in (403, 200)
+    did.refresh_from_db()
+    assert did.status == Status.IN_STOCK
+    assert (
+        client.post(f"/django-admin/inventory/did/{did.pk}/delete/", {"post": "yes"}).status_code
+        == 403
+    )
+    assert DID.objects.filter(pk=did.pk).exists()
