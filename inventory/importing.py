@@ -36,11 +36,12 @@ from pathlib import Path
 
 import psycopg
 from django.conf import settings
-from django.db import DatabaseError, connection, connections, transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from audit.services import AUDIT_INSERT_COLUMNS, AUDIT_TABLE, Actor
+from jobs.progress import Progress
 
 from . import lifecycle
 from .choices import ASSIGNED, UNASSIGNED, AfterHold, Status, parse_status
@@ -479,50 +480,6 @@ def refusal_text(error: dict) -> str:
     if head in FIELD_LABELS.values() or head == "File":
         return f"Row {error['row']}, {text}"
     return f"Row {error['row']}: {text}"
-
-
-class Progress:
-    """Writes a job's progress through a connection of its own, outside the import's
-    transaction, so that a browser polling the job sees it while the import runs."""
-
-    def __init__(self, job_id: int | None):
-        self.job_id = job_id
-        self._last = 0.0
-        self._conn = None
-
-    def __call__(self, done: int | None = None, stage: str | None = None, force: bool = False):
-        if self.job_id is None:
-            return
-        now = time.monotonic()
-        if not force and now - self._last < 0.5:
-            return
-        self._last = now
-        from imports.models import ImportJob
-
-        sets, params = [], []
-        if done is not None:
-            sets.append("rows_done = %s")
-            params.append(done)
-        if stage is not None:
-            sets.append("stage = %s")
-            params.append(stage)
-        if not sets:
-            return
-        try:
-            if self._conn is None:
-                self._conn = connections.create_connection("default")
-            with self._conn.cursor() as cur:
-                cur.execute(
-                    f"UPDATE {ImportJob._meta.db_table} SET {', '.join(sets)} WHERE id = %s",
-                    [*params, self.job_id],
-                )
-        except Exception:  # noqa: BLE001 - progress is best effort, never the import's end
-            log.warning("Could not write the progress of import job %s", self.job_id)
-
-    def close(self):
-        if self._conn is not None:
-            self._conn.close()
-            self._conn = None
 
 
 def _noop_progress(done=None, stage=None, force=False):
@@ -1254,7 +1211,11 @@ def run_job(job_id: int, mode: str, *, background: bool = False) -> None:
     job.stage = "Starting"
     job.save(update_fields=["status", "mode", "message", "rows_done", "stage"])
     spec = spec_for(job)
-    progress = Progress(job.pk if background else None)
+    from imports.models import ImportJob
+
+    progress = Progress(
+        ImportJob._meta.db_table, job.pk if background else None, done_column="rows_done"
+    )
 
     def finish(rep: ImportReport, status: str, message: str = ""):
         job.status = status

@@ -381,8 +381,9 @@ def _move(
 
 
 def roomy_hash() -> None:
-    """Room for the set-based self-join in memory, for this transaction only: a hash join that
-    spills to disk in batches updates rows in hash order, touching the table at random."""
+    """Memory for this transaction's set-based statements: a self-join hash that spills to disk
+    in batches updates rows in hash order, touching the table at random; RETURNING rows that
+    feed the audit INSERT spill to temporary files."""
     with connection.cursor() as cur:
         cur.execute("SET LOCAL work_mem = '256MB'")
 

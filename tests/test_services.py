@@ -101,3 +101,20 @@ def test_operator_with_dids_cannot_be_deleted(world):
 def test_operator_name_clash_is_a_clear_message(world):
     with pytest.raises(OperatorError, match="already has an operator named"):
         operator_create(name=world.operator.name, reseller=world.reseller, actor=world.actor)
+
+
+@pytest.mark.parametrize(
+    ("existing", "spec", "count"),
+    [
+        ("0100-0110", "0105-0120", 6),  # padded range
+        ("+100-+120", "+110-+130", 11),  # with +
+        ("100-120", "0110-0130", 0),  # other width: other numbers
+        ("1000-1010", "100-101", 0),  # a prefix of existing numbers is not a match
+        ("98-101", "99-100", 2),  # ends of different lengths: the general path
+    ],
+)
+def test_find_existing_counts_exactly_the_numbers_of_the_spec(world, existing, spec, count):
+    from inventory.services import find_existing
+
+    create_dids(parse(existing), operator=world.operator, actor=world.actor)
+    assert find_existing(parse(spec))[0] == count
