@@ -24,40 +24,44 @@ from .auth import authenticate
 _LOOKUP = "SELECT * FROM api_route_lookup(%s, %s)"
 
 
-def _error(status: int, message: str, **headers) -> JsonResponse:
-    response = JsonResponse({"error": message}, status=status)
-    for name, value in headers.items():
-        response[name.replace("_", "-")] = value
-    return response
+_BEARER_HINT = "send 'Authorization: Bearer <token>'."
 
 
-@csrf_exempt
-def route(request, number: str):
-    if request.method not in ("GET", "HEAD"):
-        return _error(405, f"Method {request.method} is not allowed; use GET.", Allow="GET, HEAD")
-    token = authenticate(request)
+class _Meta:
+    """What ``authenticate`` reads of a request: its META (a WSGI environ will do)."""
+
+    def __init__(self, meta):
+        self.META = meta
+
+
+def answer(method: str, meta, number: str) -> tuple[int, dict, dict]:
+    """The routing answer as (status, extra headers, JSON body). Shared by the Django view and
+    the WSGI fast path of ``config.wsgi`` so both answer exactly alike."""
+    if method not in ("GET", "HEAD"):
+        return 405, {"Allow": "GET, HEAD"}, {"error": f"Method {method} is not allowed; use GET."}
+    token = authenticate(_Meta(meta))
     if token is None:
-        return _error(
+        return (
             401,
-            "Missing, unknown or revoked API token: send 'Authorization: Bearer <token>'.",
-            WWW_Authenticate='Bearer realm="api"',
+            {"WWW-Authenticate": 'Bearer realm="api"'},
+            {"error": "Missing, unknown or revoked API token: " + _BEARER_HINT},
         )
     number = number.strip()
     if not NUMBER.match(number):
-        return _error(
-            400, f"'{number[:40]}' is not a number: use digits, with an optional leading +."
+        return (
+            400,
+            {},
+            {"error": f"'{number[:40]}' is not a number: use digits, with an optional leading +."},
         )
     with connection.cursor() as cur:
         cur.execute(_LOOKUP, [number, token.reseller_id])
         row = cur.fetchone()
     if row is None:
-        response = _error(404, f"Number {number} is not in this inventory.")
-        # An unknown number is an ordinary answer here, not a broken link: don't write a
-        # "Not Found" warning per lookup (django.request checks this flag).
-        response._has_been_logged = True
-        return response
+        return 404, {}, {"error": f"Number {number} is not in this inventory."}
     stored, status, reseller, operator, client, account, subscription_id = row
-    return JsonResponse(
+    return (
+        200,
+        {},
         {
             "number": stored,
             "routable": status == Status.ACTIVE,
@@ -67,5 +71,18 @@ def route(request, number: str):
             "client": client,
             "account": account,
             "subscription_id": subscription_id,
-        }
+        },
     )
+
+
+@csrf_exempt
+def route(request, number: str):
+    status, headers, body = answer(request.method, request.META, number)
+    response = JsonResponse(body, status=status)
+    for name, value in headers.items():
+        response[name] = value
+    if status == 404:
+        # An unknown number is an ordinary answer here, not a broken link: don't write a
+        # "Not Found" warning per lookup (django.request checks this flag).
+        response._has_been_logged = True
+    return response
