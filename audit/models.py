@@ -37,8 +37,11 @@ class AuditRecord(models.Model):
     class Meta:
         ordering = ["-id"]
         indexes = [
-            models.Index(fields=["object_type", "object_id", "-id"], name="audit_object"),
-            models.Index(fields=["reseller_id", "-id"], name="audit_reseller"),
+            # Ascending ids: new rows append at the right edge of each group (a descending
+            # index splits pages at its left edge on every bulk insert); newest-first lists
+            # scan these backwards.
+            models.Index(fields=["object_type", "object_id", "id"], name="audit_object_id"),
+            models.Index(fields=["reseller_id", "id"], name="audit_reseller_id"),
         ]
 
     def __str__(self) -> str:
