@@ -72,3 +72,23 @@ def other_world(db):
 @pytest.fixture
 def now():
     return timezone.now()
+
+
+@pytest.fixture
+def admin(db):
+    """A platform admin."""
+    return User.objects.create_user("admin", password="x", role=User.Role.ADMIN)
+
+
+@pytest.fixture
+def as_a(client, world):
+    """The test client logged in as reseller A's user."""
+    client.force_login(world.user)
+    return client
+
+
+@pytest.fixture
+def as_admin(client, admin):
+    """The test client logged in as a platform admin."""
+    client.force_login(admin)
+    return client

@@ -10,7 +10,6 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from accounts.models import User
 from audit.models import AuditRecord
 from clients.models import Account, Client
 from inventory.choices import Status
@@ -34,23 +33,6 @@ def dids_tab(c):
 
 def assign_url(c):
     return f"/clients/{c.pk}/dids/assign/"
-
-
-@pytest.fixture
-def admin(db):
-    return User.objects.create_user("admin", password="x", role=User.Role.ADMIN)
-
-
-@pytest.fixture
-def as_a(client, world):
-    client.force_login(world.user)
-    return client
-
-
-@pytest.fixture
-def as_admin(client, admin):
-    client.force_login(admin)
-    return client
 
 
 def msgs(resp) -> list[str]:

@@ -7,7 +7,6 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from accounts.models import User
 from audit.models import AuditRecord
 from operators.models import Operator
 
@@ -17,23 +16,6 @@ NEW = "/operators/new/"
 
 def delete_url(op):
     return f"/operators/{op.pk}/delete/"
-
-
-@pytest.fixture
-def admin(db):
-    return User.objects.create_user("admin", password="x", role=User.Role.ADMIN)
-
-
-@pytest.fixture
-def as_a(client, world):
-    client.force_login(world.user)
-    return client
-
-
-@pytest.fixture
-def as_admin(client, admin):
-    client.force_login(admin)
-    return client
 
 
 def names(resp):

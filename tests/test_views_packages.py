@@ -6,7 +6,6 @@ import re
 import pytest
 from django.urls import reverse
 
-from accounts.models import User
 from audit.models import AuditRecord
 from inventory.choices import Status
 from packages.models import Package
@@ -18,23 +17,6 @@ NEW = "/packages/new/"
 
 def edit_url(p):
     return f"/packages/{p.pk}/edit/"
-
-
-@pytest.fixture
-def admin(db):
-    return User.objects.create_user("admin", password="x", role=User.Role.ADMIN)
-
-
-@pytest.fixture
-def as_a(client, world):
-    client.force_login(world.user)
-    return client
-
-
-@pytest.fixture
-def as_admin(client, admin):
-    client.force_login(admin)
-    return client
 
 
 def msgs(resp) -> list[tuple[str, str]]:

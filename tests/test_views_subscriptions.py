@@ -10,7 +10,6 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import User
 from audit.models import AuditRecord
 from audit.services import Actor
 from clients.models import Client
@@ -30,23 +29,6 @@ def cancel_url(sub):
 
 def reactivate_url(sub):
     return f"/subscriptions/{sub.pk}/reactivate/"
-
-
-@pytest.fixture
-def admin(db):
-    return User.objects.create_user("admin", password="x", role=User.Role.ADMIN)
-
-
-@pytest.fixture
-def as_a(client, world):
-    client.force_login(world.user)
-    return client
-
-
-@pytest.fixture
-def as_admin(client, admin):
-    client.force_login(admin)
-    return client
 
 
 def msgs(resp) -> list[str]:
