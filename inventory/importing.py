@@ -44,7 +44,7 @@ from audit.services import AUDIT_INSERT_COLUMNS, AUDIT_TABLE, Actor
 from jobs.progress import Progress
 
 from . import lifecycle
-from .choices import ASSIGNED, UNASSIGNED, AfterHold, Status, parse_status
+from .choices import AfterHold, Status, parse_status
 from .models import DID
 
 log = logging.getLogger(__name__)
@@ -656,7 +656,7 @@ class _Run:
 
         def after_hold(raw):
             s = parse_status(raw)
-            return s.value if s is not None and s in UNASSIGNED else None
+            return s.value if s is not None and s.value in AfterHold.values else None
 
         if self.has("status"):
             self._value_map("imp_status", "status", status)
@@ -737,8 +737,12 @@ class _Run:
             "def_ah": AfterHold(spec.after_hold).value,
             "def_tag": spec.tag,
             "def_notes": spec.notes,
-            "unassigned": [s.value for s in UNASSIGNED],
-            "assigned": [s.value for s in ASSIGNED],
+            # The lifecycle's table decides; the dry run only explains it row by row.
+            "initial": [s.value for s in lifecycle.INITIAL_STATUSES],
+            "unassigned": [s.value for s in lifecycle.sources(lifecycle.Trigger.SET_STATUS)],
+            "assigned": [
+                s.value for s in Status if s not in lifecycle.sources(lifecycle.Trigger.SET_STATUS)
+            ],
         }
 
         def text(col, trim=True):
@@ -857,7 +861,7 @@ class _Run:
                 WHEN did_id IS NULL AND res_id IS NOT NULL AND op_res_final <> res_id
                   THEN 'Operator: the default operator is not of reseller '
                        || {_show("res_name")}
-                WHEN did_id IS NULL AND NOT status_t = ANY(%(unassigned)s)
+                WHEN did_id IS NULL AND NOT status_t = ANY(%(initial)s)
                   THEN 'DID ' || {number} || ' is new; new DIDs start Reserved, In Stock '
                        || 'or Archive, not ' || {new_label}
                 WHEN did_id IS NULL AND (client_in <> '' OR account_in <> '')
