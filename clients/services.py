@@ -129,7 +129,7 @@ def resolve_for_assign(client: Client, *, user, ids=(), spec: Spec | None = None
     rows += [(found[n][0], n, found[n][1]) for n in typed if n in found]
     not_in_stock: dict[str, None] = {}
     for _pk, number, status in rows:
-        if status != Status.IN_STOCK:
+        if not lifecycle.can(status, lifecycle.Trigger.ASSIGN):
             not_in_stock[f"{number} ({Status(status).label})"] = None
     problems = []
     if unknown:

@@ -88,6 +88,11 @@ def targets(source: str) -> frozenset[Status]:
     return frozenset(b for a, b, _t in TRANSITIONS if a == source)
 
 
+def can(source: str, trigger: str) -> bool:
+    """Whether the table has a ``trigger`` move out of ``source``: what pages offer a DID."""
+    return any(a == source and t == trigger for a, _b, t in TRANSITIONS)
+
+
 def manual_targets(source: str) -> list[Status]:
     """Statuses a user may pick in "Set Status to" for a DID in ``source``."""
     return [

@@ -302,7 +302,7 @@ def did_detail(request, pk):
         {
             "did": did,
             "form": form,
-            "assign_form": AssignForm(did=did) if did.status == Status.IN_STOCK else None,
+            "assign_form": AssignForm(did=did) if lifecycle.can(did.status, "assign") else None,
         },
     )
 

@@ -38,6 +38,13 @@ def test_transition_table_is_exactly_the_product_table():
     assert set(TRANSITIONS) == EXPECTED
 
 
+@pytest.mark.parametrize("trigger", list(Trigger))
+def test_can_offers_exactly_the_tables_moves(trigger):
+    for status in Status:
+        expected = any(a == status and t == trigger for a, _b, t in EXPECTED)
+        assert lifecycle.can(status, trigger) is expected, (status, trigger)
+
+
 def _state(did: DID) -> tuple:
     did.refresh_from_db()
     return (
