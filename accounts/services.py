@@ -7,7 +7,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from audit.services import Actor, record
+from audit.services import Actor, record_created
 
 from .models import Reseller, User
 
@@ -25,12 +25,9 @@ def reseller_create(*, name: str, actor: Actor) -> Reseller:
     try:
         with transaction.atomic():
             reseller = Reseller.objects.create(name=name)
-            record(
+            record_created(
                 actor,
-                action="create",
-                object_type="reseller",
-                object_id=reseller.pk,
-                object_repr=reseller.name,
+                reseller,
                 reseller_id=reseller.pk,
                 after={"name": reseller.name},
             )
@@ -63,12 +60,9 @@ def user_create(
                 role=role,
                 reseller=reseller,
             )
-            record(
+            record_created(
                 actor,
-                action="create",
-                object_type="user",
-                object_id=user.pk,
-                object_repr=user.username,
+                user,
                 reseller_id=user.reseller_id,
                 after={
                     "username": user.username,

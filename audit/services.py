@@ -75,5 +75,19 @@ def record(
     )
 
 
+def record_created(actor: Actor, obj, *, reseller_id: int | None, after: dict) -> AuditRecord:
+    """The "create" record of a model instance: its type is the model's name, its label
+    ``str(obj)``."""
+    return record(
+        actor,
+        action="create",
+        object_type=obj._meta.model_name,
+        object_id=obj.pk,
+        object_repr=str(obj),
+        reseller_id=reseller_id,
+        after=after,
+    )
+
+
 def snapshot(instance, fields) -> dict:
     return {name: getattr(instance, name) for name in fields}

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from django.db import IntegrityError, transaction
 
 from accounts.tenancy import scoped
-from audit.services import Actor, record
+from audit.services import Actor, record_created
 from inventory import lifecycle
 from inventory.choices import Status
 from inventory.models import DID
@@ -36,12 +36,9 @@ def client_create(*, name: str, reseller, actor: Actor) -> Client:
     try:
         with transaction.atomic():
             client = Client.objects.create(name=name, reseller=reseller)
-            record(
+            record_created(
                 actor,
-                action="create",
-                object_type="client",
-                object_id=client.pk,
-                object_repr=client.name,
+                client,
                 reseller_id=client.reseller_id,
                 after={"name": client.name, "reseller_id": client.reseller_id},
             )
@@ -57,12 +54,9 @@ def account_create(*, client: Client, name: str, actor: Actor) -> Account:
     try:
         with transaction.atomic():
             account = Account.objects.create(client=client, name=name)
-            record(
+            record_created(
                 actor,
-                action="create",
-                object_type="account",
-                object_id=account.pk,
-                object_repr=str(account),
+                account,
                 reseller_id=client.reseller_id,
                 after={"name": account.name, "client_id": client.pk},
             )

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.db import IntegrityError, transaction
 
-from audit.services import Actor, record
+from audit.services import Actor, record, record_created
 
 from .models import Operator
 
@@ -18,12 +18,9 @@ def operator_create(*, name: str, reseller, actor: Actor) -> Operator:
     try:
         with transaction.atomic():
             op = Operator.objects.create(name=name, reseller=reseller)
-            record(
+            record_created(
                 actor,
-                action="create",
-                object_type="operator",
-                object_id=op.pk,
-                object_repr=op.name,
+                op,
                 reseller_id=op.reseller_id,
                 after={"name": op.name, "reseller_id": op.reseller_id},
             )

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from django.db import IntegrityError, transaction
 from django.db.models import Count
 
-from audit.services import Actor, record
+from audit.services import Actor, record, record_created
 from inventory.models import DID
 
 from .models import Package
@@ -77,12 +77,9 @@ def package_create(
     try:
         with transaction.atomic():
             package = Package.objects.create(reseller=reseller, **values)
-            record(
+            record_created(
                 actor,
-                action="create",
-                object_type="package",
-                object_id=package.pk,
-                object_repr=package.name,
+                package,
                 reseller_id=package.reseller_id,
                 after=snapshot(package),
             )

@@ -7,7 +7,7 @@ import datetime as dt
 
 from django.db import transaction
 
-from audit.services import Actor, record
+from audit.services import Actor, record_created
 
 from .models import Subscription
 
@@ -50,12 +50,9 @@ def subscription_create(
             start_date=start_date,
             end_date=end_date,
         )
-        record(
+        record_created(
             actor,
-            action="create",
-            object_type="subscription",
-            object_id=sub.pk,
-            object_repr=str(sub),
+            sub,
             reseller_id=client.reseller_id,
             after=snapshot(sub),
         )
