@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import datetime as dt
+
 from django import forms
 
 from accounts.tenancy import scoped
@@ -48,9 +50,15 @@ class NewDIDsForm(forms.Form):
 
 
 class DIDEditForm(forms.ModelForm):
-    """Plain fields of one DID. Its status changes only through the legal moves."""
+    """Plain fields of one DID. Its status changes only through the legal moves.
+
+    It carries the version it shows (the row's ``updated_at``, hidden), so that a save from a
+    page opened before someone else's change is refused instead of undoing that change, and
+    it writes only the fields the user changed (``new_status``, ``changes``).
+    """
 
     status = forms.ChoiceField(label="Status")
+    updated_at = forms.CharField(widget=forms.HiddenInput, required=False)
 
     class Meta:
         model = DID
@@ -71,6 +79,40 @@ class DIDEditForm(forms.ModelForm):
             (s.value, s.label) for s in lifecycle.manual_targets(current)
         ]
         self.fields["status"].initial = current.value
+        self.fields["updated_at"].initial = did.updated_at.isoformat() if did.updated_at else ""
+
+    def clean_updated_at(self):
+        value = self.cleaned_data.get("updated_at") or ""
+        try:
+            seen = dt.datetime.fromisoformat(value)
+        except ValueError:
+            seen = None
+        if seen is None or seen.tzinfo is None:
+            raise forms.ValidationError(
+                "This page is out of date; reload it to see the DID as it is now."
+            )
+        return seen
+
+    # The form's initial values are the DID as it is now; the service refuses the save unless
+    # the row is still the version the page showed, so "changed from the initial value" is
+    # "changed by this user" (comparing with the current row instead would write back what
+    # the page showed over someone else's change).
+    def new_status(self) -> str | None:
+        """The status the user chose, or None when they left it as it was."""
+        return self.cleaned_data["status"] if "status" in self.changed_data else None
+
+    def changes(self) -> dict:
+        """The plain fields the user changed, as ``services.update_dids`` takes them."""
+        data = self.cleaned_data
+        out = {}
+        for name in self.changed_data:
+            if name == "operator":
+                out["operator_id"] = data["operator"].pk
+            elif name == "tag":
+                out["tag"] = data["tag"].strip()
+            elif name in ("after_hold_status", "notes", "hold_days"):
+                out[name] = data[name]
+        return out
 
 
 class AssignForm(forms.Form):

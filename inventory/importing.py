@@ -1052,7 +1052,7 @@ class _Run:
             cur = self.sql(
                 f"""
                 WITH changed AS (
-                    UPDATE {TABLE} AS t SET {sets}, updated_at = now()
+                    UPDATE {TABLE} AS t SET {sets}, updated_at = clock_timestamp()
                     FROM imp_rows i, {TABLE} o
                     WHERE i.action = 'update' AND i.fields_change AND i.rn BETWEEN %s AND %s
                       AND t.id = i.did_id AND o.id = i.did_id

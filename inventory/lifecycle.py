@@ -355,7 +355,7 @@ def _move(
         table = _did_table()
         sql = f"""
             WITH moved AS (
-                UPDATE {table} AS t SET {assignments}, updated_at = now()
+                UPDATE {table} AS t SET {assignments}, updated_at = clock_timestamp()
                 FROM {table} AS o {extra_from}
                 WHERE t.id = o.id
                   AND o.id IN ({sel_sql})

@@ -179,7 +179,7 @@ def update_dids(selection: Selection, changes: dict, *, actor: Actor) -> int:
         cur.execute(
             f"""
             WITH changed AS (
-                UPDATE {TABLE} AS t SET {assignments}, updated_at = now()
+                UPDATE {TABLE} AS t SET {assignments}, updated_at = clock_timestamp()
                 FROM {TABLE} AS o
                 WHERE t.id = o.id AND o.id IN ({sel_sql}) AND ({differs}) {extra}
                 RETURNING t.id, t.number, t.reseller_id, {before} AS before, {after} AS after
@@ -199,6 +199,47 @@ def update_dids(selection: Selection, changes: dict, *, actor: Actor) -> int:
             ],
         )
         return cur.rowcount
+
+
+STALE_DID_MESSAGE = "This DID changed since you opened it; reload the page to see the change."
+
+
+class StaleDID(lifecycle.LifecycleError):
+    """The DID moved on (another user, a Mass Edit, an import, a periodic task) since the form
+    that edits it was opened: saving it would undo that change."""
+
+
+def edit_did(
+    did: DID,
+    *,
+    seen_updated_at,
+    status: str | None = None,
+    changes: dict,
+    actor: Actor,
+) -> bool:
+    """One DID page save: its status move (``status``, None = keep) and its changed plain
+    fields (``changes``, as ``update_dids`` takes them), in one transaction.
+
+    Refused with ``StaleDID`` when the row's ``updated_at`` is no longer ``seen_updated_at``,
+    the version the form showed: every write to a DID sets ``updated_at`` (set-based writes
+    to ``clock_timestamp()``, not ``now()``, which is the same for every statement of one
+    transaction), so any change since the page was opened shows as a different value. The
+    check locks the row, so nothing can slip in between it and the writes. Returns whether
+    anything changed.
+    """
+    with transaction.atomic():
+        with connection.cursor() as cur:
+            cur.execute(
+                f"SELECT 1 FROM {TABLE} WHERE id = %s AND updated_at = %s FOR UPDATE",
+                [did.pk, seen_updated_at],
+            )
+            if cur.fetchone() is None:
+                raise StaleDID(STALE_DID_MESSAGE, number=did.number)
+        moved = 0
+        if status is not None and status != did.status:
+            moved = lifecycle.change_status(did, status, actor=actor).moved
+        changed = update_dids([did.pk], dict(changes), actor=actor) if changes else 0
+    return bool(moved or changed)
 
 
 def delete_dids(selection: Selection, *, actor: Actor, strict: bool = True) -> lifecycle.MoveResult:

@@ -25,7 +25,15 @@ from .filters import DIDFilter
 from .forms import AssignForm, DIDEditForm, MassEditForm, NewDIDsForm
 from .paging import Sort, paginate
 from .scoping import dids_for
-from .services import DIDsExist, create_dids, delete_dids, find_existing, update_dids
+from .services import (
+    DIDsExist,
+    StaleDID,
+    create_dids,
+    delete_dids,
+    edit_did,
+    find_existing,
+    update_dids,
+)
 
 SORTS = {
     s.key: s
@@ -269,29 +277,24 @@ def _did(request, pk):
 def did_detail(request, pk):
     did = _did(request, pk)
     form = DIDEditForm(request.POST or None, instance=did, user=request.user)
+    status = 200
     if request.method == "POST" and form.is_valid():
-        actor = Actor.for_user(request.user)
-        data = form.cleaned_data
-        changes = {
-            "operator_id": data["operator"].pk,
-            "after_hold_status": data["after_hold_status"],
-            "tag": data["tag"].strip(),
-            "notes": data["notes"],
-            "hold_days": data["hold_days"],
-        }
         try:
-            with transaction.atomic():
-                if data["status"] != did.status:
-                    lifecycle.change_status(did, data["status"], actor=actor)
-                changed = update_dids([did.pk], changes, actor=actor)
+            changed = edit_did(
+                did,
+                seen_updated_at=form.cleaned_data["updated_at"],
+                status=form.new_status(),
+                changes=form.changes(),
+                actor=Actor.for_user(request.user),
+            )
         except lifecycle.LifecycleError as exc:
             messages.error(request, str(exc))
+            if isinstance(exc, StaleDID):
+                status = 409
         else:
             messages.success(
                 request,
-                f"DID {did.number} saved."
-                if changed or data["status"] != did.status
-                else f"DID {did.number}: nothing to change.",
+                f"DID {did.number} saved." if changed else f"DID {did.number}: nothing to change.",
             )
             return redirect("inventory:did_detail", pk=did.pk)
         did.refresh_from_db()
@@ -304,6 +307,7 @@ def did_detail(request, pk):
             "form": form,
             "assign_form": AssignForm(did=did) if lifecycle.can(did.status, "assign") else None,
         },
+        status=status,
     )
 
 

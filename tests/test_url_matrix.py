@@ -64,6 +64,10 @@ ROWS = [
             "after_hold_status": "in_stock",
             "tag": "x",
             "notes": "",
+            # The version the page showed: the DID the URL names is the world's newest.
+            "updated_at": DID.objects.filter(reseller=w.reseller)
+            .latest("id")
+            .updated_at.isoformat(),
         },
         owner=(302,),
     ),

@@ -301,6 +301,7 @@ def test_edit_fields_and_status(client, a):
             "tag": "t1",
             "notes": "hello",
             "hold_days": "3",
+            "updated_at": d.updated_at.isoformat(),
         },
     )
     assert resp.status_code == 302
@@ -326,6 +327,7 @@ def test_edit_with_an_illegal_status_changes_nothing(client, a):
             "after_hold_status": "in_stock",
             "tag": "changed",
             "notes": "",
+            "updated_at": d.updated_at.isoformat(),
         },
     )
     assert resp.status_code == 200
@@ -347,6 +349,7 @@ def test_assign_and_release_from_the_did_page(client, a):
             "after_hold_status": "archive",
             "tag": "",
             "notes": "",
+            "updated_at": d.updated_at.isoformat(),
         },
     )
     d.refresh_from_db()
