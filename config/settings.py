@@ -98,7 +98,12 @@ if not DATABASE_URL:
     from config.embedded_pg import database_url
 
     DATABASE_URL = database_url(os.environ.get("EMBEDDED_PG_DATABASE", "postgres"))
-DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+# Persistent connections (60 s), each checked before its first use in a request, so that a
+# connection the server dropped (restart, failover, pg_terminate_backend) is replaced
+# instead of failing that request with a 500.
+DATABASES = {
+    "default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)
+}
 if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
     raise ImproperlyConfigured(
         "DATABASE_URL must point at PostgreSQL; no other database is supported."
