@@ -5,7 +5,9 @@ from django.contrib.auth.password_validation import (
 )
 from django.core.exceptions import ValidationError
 
-from .models import Reseller, User
+from config.limits import EMAIL_MAX, NAME_MAX, length_message
+
+from .models import User
 
 
 class ServiceErrorMixin:
@@ -21,8 +23,11 @@ class ServiceErrorMixin:
 class ResellerForm(ServiceErrorMixin, forms.Form):
     name = forms.CharField(
         label="Name",
-        max_length=Reseller._meta.get_field("name").max_length,
-        error_messages={"required": "Name: enter the reseller's name."},
+        max_length=NAME_MAX,
+        error_messages={
+            "required": "Name: enter the reseller's name.",
+            "max_length": length_message("Name", NAME_MAX),
+        },
     )
 
 
@@ -34,7 +39,10 @@ class UserForm(ServiceErrorMixin, forms.Form):
         max_length=User._meta.get_field("username").max_length,
         validators=[User.username_validator],
         help_text="Letters, digits and @/./+/-/_ only.",
-        error_messages={"required": "Username: enter a username."},
+        error_messages={
+            "required": "Username: enter a username.",
+            "max_length": length_message("Username", User._meta.get_field("username").max_length),
+        },
     )
     password1 = forms.CharField(
         label="Password",
@@ -49,7 +57,15 @@ class UserForm(ServiceErrorMixin, forms.Form):
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
         error_messages={"required": "Password confirmation: enter the same password again."},
     )
-    email = forms.EmailField(label="Email", required=False)
+    email = forms.EmailField(
+        label="Email",
+        required=False,
+        max_length=EMAIL_MAX,
+        error_messages={
+            "max_length": length_message("Email", EMAIL_MAX),
+            "invalid": "Email: enter a valid email address.",
+        },
+    )
 
     def __init__(self, *args, reseller=None, **kwargs):
         super().__init__(*args, **kwargs)

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from audit.services import Actor, record_created
+from config.limits import EMAIL_MAX, NAME_MAX, check_length
 
 from .models import Reseller, User
 
@@ -20,6 +21,8 @@ def reseller_create(*, name: str, actor: Actor) -> Reseller:
     name = (name or "").strip()
     if not name:
         raise AccountError("Name: enter the reseller's name.")
+    if problem := check_length("Name", name, NAME_MAX):
+        raise AccountError(problem)
     if Reseller.objects.filter(name__iexact=name).exists():
         raise AccountError(f"Name: a reseller named “{name}” already exists.")
     try:
@@ -43,6 +46,11 @@ def user_create(
     username = (username or "").strip()
     if not username:
         raise AccountError("Username: enter a username.")
+    problem = check_length(
+        "Username", username, User._meta.get_field("username").max_length
+    ) or check_length("Email", email, EMAIL_MAX)
+    if problem:
+        raise AccountError(problem)
     if User.objects.filter(username__iexact=username).exists():
         raise AccountError(f"Username: a user named “{username}” already exists.")
     role = User.Role.RESELLER if reseller is not None else User.Role.ADMIN

@@ -2,11 +2,12 @@ from django import forms
 from django.db.models import Count
 
 from accounts.tenancy import is_admin, resellers_for, scoped
+from config.limits import NAME_MAX, length_message
 from inventory.models import DID
 from inventory.numbers import NumberSpecError, parse
 from subscriptions.models import Subscription
 
-from .models import Account, Client
+from .models import Account
 
 
 class ServiceErrorMixin:
@@ -22,7 +23,11 @@ class ServiceErrorMixin:
 class ClientForm(ServiceErrorMixin, forms.Form):
     """New Client: a name and its reseller (a reseller user: their own only)."""
 
-    name = forms.CharField(label="Name", max_length=Client._meta.get_field("name").max_length)
+    name = forms.CharField(
+        label="Name",
+        max_length=NAME_MAX,
+        error_messages={"max_length": length_message("Name", NAME_MAX)},
+    )
     reseller = forms.ModelChoiceField(
         label="Reseller",
         queryset=None,
@@ -45,9 +50,12 @@ class ClientForm(ServiceErrorMixin, forms.Form):
 class AccountForm(ServiceErrorMixin, forms.Form):
     name = forms.CharField(
         label="Name",
-        max_length=Account._meta.get_field("name").max_length,
+        max_length=NAME_MAX,
         help_text="Shown as “Client name | account_name”.",
-        error_messages={"required": "Name: enter the account's name."},
+        error_messages={
+            "required": "Name: enter the account's name.",
+            "max_length": length_message("Name", NAME_MAX),
+        },
     )
 
 

@@ -1,11 +1,16 @@
 from django.db import models
 
+from config.limits import NAME_MAX, length_message
+
 
 class Client(models.Model):
     reseller = models.ForeignKey(
         "accounts.Reseller", on_delete=models.PROTECT, related_name="clients"
     )
-    name = models.CharField(max_length=150)
+    name = models.CharField(
+        max_length=NAME_MAX,
+        error_messages={"max_length": length_message("Name", NAME_MAX)},
+    )
 
     class Meta:
         ordering = ["name"]
@@ -21,7 +26,10 @@ class Client(models.Model):
 
 class Account(models.Model):
     client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="accounts")
-    name = models.CharField(max_length=150)
+    name = models.CharField(
+        max_length=NAME_MAX,
+        error_messages={"max_length": length_message("Name", NAME_MAX)},
+    )
 
     class Meta:
         ordering = ["name"]

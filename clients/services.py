@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 
 from accounts.tenancy import scoped
 from audit.services import Actor, record_created
+from config.limits import NAME_MAX, check_length
 from inventory import lifecycle
 from inventory.choices import Status
 from inventory.models import DID
@@ -33,6 +34,8 @@ def client_create(*, name: str, reseller, actor: Actor) -> Client:
     name = (name or "").strip()
     if not name:
         raise ClientError("Name: enter the client's name.")
+    if problem := check_length("Name", name, NAME_MAX):
+        raise ClientError(problem)
     try:
         with transaction.atomic():
             client = Client.objects.create(name=name, reseller=reseller)
@@ -51,6 +54,8 @@ def account_create(*, client: Client, name: str, actor: Actor) -> Account:
     name = (name or "").strip()
     if not name:
         raise ClientError("Name: enter the account's name.")
+    if problem := check_length("Name", name, NAME_MAX):
+        raise ClientError(problem)
     try:
         with transaction.atomic():
             account = Account.objects.create(client=client, name=name)

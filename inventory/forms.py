@@ -6,6 +6,14 @@ from django import forms
 
 from accounts.tenancy import scoped
 from clients.models import Account
+from config.limits import (
+    HOLD_DAYS_MAX,
+    HOLD_DAYS_MIN,
+    NOTES_MAX,
+    TAG_MAX,
+    length_message,
+    range_message,
+)
 from operators.models import Operator
 
 from . import lifecycle
@@ -29,8 +37,19 @@ class NewDIDsForm(forms.Form):
     after_hold = forms.ChoiceField(
         choices=AfterHold.choices, initial=AfterHold.IN_STOCK, label="After Hold"
     )
-    tag = forms.CharField(max_length=64, required=False, label="Tag")
-    notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False, label="Notes")
+    tag = forms.CharField(
+        max_length=TAG_MAX,
+        required=False,
+        label="Tag",
+        error_messages={"max_length": length_message("Tag", TAG_MAX)},
+    )
+    notes = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=NOTES_MAX,
+        required=False,
+        label="Notes",
+        error_messages={"max_length": length_message("Notes", NOTES_MAX)},
+    )
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -66,6 +85,16 @@ class DIDEditForm(forms.ModelForm):
         labels = {"after_hold_status": "After Hold", "hold_days": "Hold days"}
         help_texts = {"hold_days": "Empty: the package's hold days apply."}
         widgets = {"notes": forms.Textarea(attrs={"rows": 3})}
+        # The bounds themselves come from the model (config.limits); these name the field.
+        error_messages = {
+            "tag": {"max_length": length_message("Tag", TAG_MAX)},
+            "notes": {"max_length": length_message("Notes", NOTES_MAX)},
+            "hold_days": {
+                "min_value": range_message("Hold days", HOLD_DAYS_MIN, HOLD_DAYS_MAX),
+                "max_value": range_message("Hold days", HOLD_DAYS_MIN, HOLD_DAYS_MAX),
+                "invalid": "Hold days: enter a whole number of days.",
+            },
+        }
 
     field_order = ["status", "operator", "after_hold_status", "tag", "notes", "hold_days"]
 
@@ -137,11 +166,33 @@ class MassEditForm(forms.Form):
     after_hold = forms.ChoiceField(
         choices=BLANK + list(AfterHold.choices), required=False, label="After Hold"
     )
-    tag = forms.CharField(max_length=64, required=False, label="Tag")
+    # The view puts "Mass Edit: <label>: " in front of these messages.
+    tag = forms.CharField(
+        max_length=TAG_MAX,
+        required=False,
+        label="Tag",
+        error_messages={"max_length": f"at most {TAG_MAX:,} characters."},
+    )
     clear_tag = forms.BooleanField(required=False, label="Clear tag")
-    notes = forms.CharField(required=False, label="Notes", widget=forms.Textarea(attrs={"rows": 2}))
+    notes = forms.CharField(
+        required=False,
+        max_length=NOTES_MAX,
+        label="Notes",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"max_length": f"at most {NOTES_MAX:,} characters."},
+    )
     clear_notes = forms.BooleanField(required=False, label="Clear notes")
-    hold_days = forms.IntegerField(min_value=0, max_value=3650, required=False, label="Hold days")
+    hold_days = forms.IntegerField(
+        min_value=HOLD_DAYS_MIN,
+        max_value=HOLD_DAYS_MAX,
+        required=False,
+        label="Hold days",
+        error_messages={
+            "min_value": f"enter a whole number from {HOLD_DAYS_MIN:,} to {HOLD_DAYS_MAX:,}.",
+            "max_value": f"enter a whole number from {HOLD_DAYS_MIN:,} to {HOLD_DAYS_MAX:,}.",
+            "invalid": "enter a whole number of days.",
+        },
+    )
     clear_hold_days = forms.BooleanField(required=False, label="Use package hold days")
 
     def changes(self) -> dict:

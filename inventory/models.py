@@ -1,5 +1,18 @@
+from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Length
+from django.db.models.lookups import LessThanOrEqual
+
+from config.limits import (
+    HOLD_DAYS_MAX,
+    HOLD_DAYS_MIN,
+    NOTES_MAX,
+    NUMBER_MAX,
+    TAG_MAX,
+    length_message,
+    range_message,
+)
 
 from .choices import AfterHold, Status
 
@@ -17,7 +30,7 @@ class DID(models.Model):
     # Collation "C": byte order, so the unique index also serves prefix searches and sorts.
     # Unique through Meta.constraints (not unique=True), so Django adds no second
     # varchar_pattern_ops index: with collation "C" the unique index serves LIKE 'prefix%'.
-    number = models.CharField(max_length=32, db_collation="C")
+    number = models.CharField(max_length=NUMBER_MAX, db_collation="C")
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.IN_STOCK)
     # Both are held by one composite foreign key (operator_id, reseller_id) -> operator (see
     # migrations 0002 and 0003) instead of two separate ones: one check per row on bulk loads.
@@ -38,8 +51,20 @@ class DID(models.Model):
     after_hold_status = models.CharField(
         max_length=16, choices=AfterHold.choices, default=AfterHold.IN_STOCK
     )
-    tag = models.CharField(max_length=64, blank=True, default="")
-    notes = models.TextField(blank=True, default="")
+    tag = models.CharField(
+        max_length=TAG_MAX,
+        blank=True,
+        default="",
+        error_messages={"max_length": length_message("Tag", TAG_MAX)},
+    )
+    # A text column bounded by the CHECK "did_notes_max_length" (a varchar would rewrite the
+    # table); max_length bounds the form field, the validator the model.
+    notes = models.TextField(
+        blank=True,
+        default="",
+        max_length=NOTES_MAX,
+        validators=[MaxLengthValidator(NOTES_MAX, length_message("Notes", NOTES_MAX))],
+    )
     # Their lookups are served by the indexes in Meta (did_client_id, did_account_id, ...).
     client = models.ForeignKey(
         "clients.Client",
@@ -65,7 +90,18 @@ class DID(models.Model):
         related_name="dids",
         db_index=False,
     )
-    hold_days = models.PositiveIntegerField(null=True, blank=True)
+    hold_days = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        validators=[
+            MinValueValidator(
+                HOLD_DAYS_MIN, range_message("Hold days", HOLD_DAYS_MIN, HOLD_DAYS_MAX)
+            ),
+            MaxValueValidator(
+                HOLD_DAYS_MAX, range_message("Hold days", HOLD_DAYS_MIN, HOLD_DAYS_MAX)
+            ),
+        ],
+    )
     hold_until = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -106,8 +142,13 @@ class DID(models.Model):
                 | (~Q(status="on_hold") & Q(hold_until__isnull=True)),
             ),
             models.CheckConstraint(
-                name="did_hold_days_not_negative",
-                condition=Q(hold_days__isnull=True) | Q(hold_days__gte=0),
+                name="did_hold_days_in_range",
+                condition=Q(hold_days__isnull=True)
+                | Q(hold_days__gte=HOLD_DAYS_MIN, hold_days__lte=HOLD_DAYS_MAX),
+            ),
+            models.CheckConstraint(
+                name="did_notes_max_length",
+                condition=LessThanOrEqual(Length("notes"), NOTES_MAX),
             ),
         ]
         indexes = [

@@ -25,6 +25,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts.tenancy import scoped
+from config.limits import NOTES_MAX, length_message
 from imports.models import ImportJob
 from operators.models import Operator
 
@@ -134,7 +135,13 @@ class ImportUploadForm(forms.Form):
         required=False,
         error_messages={"max_length": "Tag: at most 64 characters."},
     )
-    notes = forms.CharField(label="Notes", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    notes = forms.CharField(
+        label="Notes",
+        required=False,
+        max_length=NOTES_MAX,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"max_length": length_message("Notes", NOTES_MAX)},
+    )
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)

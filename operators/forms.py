@@ -1,8 +1,7 @@
 from django import forms
 
 from accounts.tenancy import is_admin, resellers_for
-
-from .models import Operator
+from config.limits import NAME_MAX, length_message
 
 
 class OperatorForm(forms.Form):
@@ -11,7 +10,11 @@ class OperatorForm(forms.Form):
     A reseller user's choices are their own reseller only, so any other id is refused by the
     field itself (with an error under Reseller)."""
 
-    name = forms.CharField(label="Name", max_length=Operator._meta.get_field("name").max_length)
+    name = forms.CharField(
+        label="Name",
+        max_length=NAME_MAX,
+        error_messages={"max_length": length_message("Name", NAME_MAX)},
+    )
     reseller = forms.ModelChoiceField(
         label="Reseller",
         queryset=None,

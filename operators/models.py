@@ -1,10 +1,15 @@
 from django.db import models
 
+from config.limits import NAME_MAX, length_message
+
 
 class Operator(models.Model):
     """The provider (DID provider) a DID was bought from. Belongs to one reseller."""
 
-    name = models.CharField(max_length=150)
+    name = models.CharField(
+        max_length=NAME_MAX,
+        error_messages={"max_length": length_message("Name", NAME_MAX)},
+    )
     reseller = models.ForeignKey(
         "accounts.Reseller", on_delete=models.PROTECT, related_name="operators"
     )

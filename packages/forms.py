@@ -3,10 +3,22 @@ import re
 from django import forms
 
 from accounts.tenancy import is_admin, resellers_for
+from config.limits import (
+    ALLOWED_TAGS_MAX,
+    DID_ALLOWANCE_MAX,
+    DID_ALLOWANCE_MIN,
+    HOLD_DAYS_MAX,
+    HOLD_DAYS_MIN,
+    NAME_MAX,
+    TAG_MAX,
+    length_message,
+    range_message,
+)
 
 from .models import Package
 
-TAG_MAX = Package._meta.get_field("allowed_tags").base_field.max_length
+_ALLOWANCE = range_message("DID allowance", DID_ALLOWANCE_MIN, DID_ALLOWANCE_MAX)
+_HOLD_DAYS = range_message("Hold days", HOLD_DAYS_MIN, HOLD_DAYS_MAX)
 _SPLIT = re.compile(r"[\s,;]+")
 
 
@@ -14,16 +26,22 @@ class PackageForm(forms.Form):
     """New / Edit Package. The reseller is chosen on creation only (admins pick any, a
     reseller user gets their own); a package's subscriptions tie it to its reseller."""
 
-    name = forms.CharField(label="Name", max_length=Package._meta.get_field("name").max_length)
+    name = forms.CharField(
+        label="Name",
+        max_length=NAME_MAX,
+        error_messages={"max_length": length_message("Name", NAME_MAX)},
+    )
     did_allowance = forms.IntegerField(
         label="DID allowance",
-        min_value=0,
+        min_value=DID_ALLOWANCE_MIN,
+        max_value=DID_ALLOWANCE_MAX,
         initial=1,
         help_text="How many DIDs one subscription to this package may hold.",
         error_messages={
             "required": "DID allowance: enter how many DIDs the package allows.",
             "invalid": "DID allowance: enter a whole number.",
-            "min_value": "DID allowance: enter 0 or more.",
+            "min_value": _ALLOWANCE,
+            "max_value": _ALLOWANCE,
         },
     )
     allowed_tags = forms.CharField(
@@ -33,14 +51,16 @@ class PackageForm(forms.Form):
     )
     hold_days = forms.IntegerField(
         label="Hold days",
-        min_value=0,
+        min_value=HOLD_DAYS_MIN,
+        max_value=HOLD_DAYS_MAX,
         initial=30,
         help_text="Days a DID stays On Hold after the subscription ends (unless the DID sets "
         "its own).",
         error_messages={
             "required": "Hold days: enter the number of days.",
             "invalid": "Hold days: enter a whole number.",
-            "min_value": "Hold days: enter 0 or more.",
+            "min_value": _HOLD_DAYS,
+            "max_value": _HOLD_DAYS,
         },
     )
     reseller = forms.ModelChoiceField(
@@ -78,8 +98,10 @@ class PackageForm(forms.Form):
         too_long = [t for t in tags if len(t) > TAG_MAX]
         if too_long:
             raise forms.ValidationError(
-                f"Allowed tags: “{too_long[0]}” is longer than {TAG_MAX} characters."
+                f"Allowed tags: “{too_long[0][:TAG_MAX]}…” is longer than {TAG_MAX} characters."
             )
+        if len(tags) > ALLOWED_TAGS_MAX:
+            raise forms.ValidationError(f"Allowed tags: at most {ALLOWED_TAGS_MAX:,} tags.")
         return tags
 
     def add_service_error(self, message: str) -> None:

@@ -1,6 +1,23 @@
 from django.contrib.postgres.fields import ArrayField
+from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Func, IntegerField, Q
+from django.db.models.lookups import LessThanOrEqual
+
+from config.limits import (
+    ALLOWED_TAGS_MAX,
+    DID_ALLOWANCE_MAX,
+    DID_ALLOWANCE_MIN,
+    HOLD_DAYS_MAX,
+    HOLD_DAYS_MIN,
+    NAME_MAX,
+    TAG_MAX,
+    length_message,
+    range_message,
+)
+
+_ALLOWANCE = range_message("DID allowance", DID_ALLOWANCE_MIN, DID_ALLOWANCE_MAX)
+_HOLD_DAYS = range_message("Hold days", HOLD_DAYS_MIN, HOLD_DAYS_MAX)
 
 
 class Package(models.Model):
@@ -9,10 +26,33 @@ class Package(models.Model):
     reseller = models.ForeignKey(
         "accounts.Reseller", on_delete=models.PROTECT, related_name="packages"
     )
-    name = models.CharField(max_length=150)
-    did_allowance = models.PositiveIntegerField(default=1)
-    allowed_tags = ArrayField(models.CharField(max_length=64), default=list, blank=True)
-    hold_days = models.PositiveIntegerField(default=30)
+    name = models.CharField(
+        max_length=NAME_MAX, error_messages={"max_length": length_message("Name", NAME_MAX)}
+    )
+    did_allowance = models.PositiveIntegerField(
+        default=1,
+        validators=[
+            MinValueValidator(DID_ALLOWANCE_MIN, _ALLOWANCE),
+            MaxValueValidator(DID_ALLOWANCE_MAX, _ALLOWANCE),
+        ],
+    )
+    allowed_tags = ArrayField(
+        models.CharField(max_length=TAG_MAX),
+        default=list,
+        blank=True,
+        validators=[
+            MaxLengthValidator(
+                ALLOWED_TAGS_MAX, f"Allowed tags: at most {ALLOWED_TAGS_MAX:,} tags."
+            )
+        ],
+    )
+    hold_days = models.PositiveIntegerField(
+        default=30,
+        validators=[
+            MinValueValidator(HOLD_DAYS_MIN, _HOLD_DAYS),
+            MaxValueValidator(HOLD_DAYS_MAX, _HOLD_DAYS),
+        ],
+    )
 
     class Meta:
         ordering = ["name"]
@@ -21,10 +61,21 @@ class Package(models.Model):
                 fields=["reseller", "name"], name="package_name_unique_per_reseller"
             ),
             models.CheckConstraint(
-                name="package_allowance_not_negative", condition=Q(did_allowance__gte=0)
+                name="package_allowance_in_range",
+                condition=Q(
+                    did_allowance__gte=DID_ALLOWANCE_MIN, did_allowance__lte=DID_ALLOWANCE_MAX
+                ),
             ),
             models.CheckConstraint(
-                name="package_hold_days_not_negative", condition=Q(hold_days__gte=0)
+                name="package_hold_days_in_range",
+                condition=Q(hold_days__gte=HOLD_DAYS_MIN, hold_days__lte=HOLD_DAYS_MAX),
+            ),
+            models.CheckConstraint(
+                name="package_allowed_tags_max",
+                condition=LessThanOrEqual(
+                    Func(F("allowed_tags"), function="cardinality", output_field=IntegerField()),
+                    ALLOWED_TAGS_MAX,
+                ),
             ),
         ]
 

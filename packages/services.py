@@ -8,6 +8,17 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count
 
 from audit.services import Actor, record, record_created
+from config.limits import (
+    ALLOWED_TAGS_MAX,
+    DID_ALLOWANCE_MAX,
+    DID_ALLOWANCE_MIN,
+    HOLD_DAYS_MAX,
+    HOLD_DAYS_MIN,
+    NAME_MAX,
+    TAG_MAX,
+    check_length,
+    check_range,
+)
 from inventory.models import DID
 
 from .models import Package
@@ -43,11 +54,27 @@ def _clean(name: str, did_allowance: int, allowed_tags, hold_days: int) -> dict:
     name = (name or "").strip()
     if not name:
         raise PackageError("Name: enter the package's name.")
-    if did_allowance is None or did_allowance < 0:
-        raise PackageError("DID allowance: enter 0 or more.")
-    if hold_days is None or hold_days < 0:
-        raise PackageError("Hold days: enter 0 or more.")
     tags = list(dict.fromkeys(t.strip() for t in (allowed_tags or []) if t and t.strip()))
+    problem = (
+        check_length("Name", name, NAME_MAX)
+        or check_range("DID allowance", did_allowance, DID_ALLOWANCE_MIN, DID_ALLOWANCE_MAX)
+        or check_range("Hold days", hold_days, HOLD_DAYS_MIN, HOLD_DAYS_MAX)
+        or next(
+            (
+                f"Allowed tags: “{t[:TAG_MAX]}…” is longer than {TAG_MAX} characters."
+                for t in tags
+                if len(t) > TAG_MAX
+            ),
+            None,
+        )
+        or (
+            f"Allowed tags: at most {ALLOWED_TAGS_MAX:,} tags."
+            if len(tags) > ALLOWED_TAGS_MAX
+            else None
+        )
+    )
+    if problem:
+        raise PackageError(problem)
     return {
         "name": name,
         "did_allowance": did_allowance,

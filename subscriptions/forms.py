@@ -3,6 +3,7 @@ from django.utils import timezone
 
 from accounts.tenancy import is_admin, scoped
 from clients.models import Client
+from config.limits import DATE_MAX, DATE_MIN, check_date
 from packages.models import Package
 
 from .models import Subscription
@@ -77,6 +78,10 @@ class SubscriptionForm(ServiceErrorMixin, forms.Form):
         if admin and client is None:
             self.fields["package"].label_from_instance = lambda p: f"{p.name} ({p.reseller.name})"
         self.fields["start_date"].initial = timezone.localdate()
+        for name in ("start_date", "end_date"):
+            self.fields[name].widget.attrs.update(
+                min=DATE_MIN.isoformat(), max=DATE_MAX.isoformat()
+            )
 
     def clean(self):
         data = super().clean()
@@ -87,6 +92,13 @@ class SubscriptionForm(ServiceErrorMixin, forms.Form):
                 "package",
                 f"Package: {package.name} belongs to another reseller than client {client.name}.",
             )
+        start, end = data.get("start_date"), data.get("end_date")
+        for name, label, value in (
+            ("start_date", "Start date", start),
+            ("end_date", "End date", end),
+        ):
+            if message := check_date(label, value):
+                self.add_error(name, message)  # also drops it from cleaned_data
         start, end = data.get("start_date"), data.get("end_date")
         if start and end and end < start:
             self.add_error("end_date", "End date: it cannot be before the start date.")

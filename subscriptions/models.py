@@ -1,5 +1,8 @@
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+
+from config.limits import DATE_MAX, DATE_MIN, date_message
 
 
 class Subscription(models.Model):
@@ -17,8 +20,20 @@ class Subscription(models.Model):
         "packages.Package", on_delete=models.PROTECT, related_name="subscriptions"
     )
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
-    start_date = models.DateField()
-    end_date = models.DateField(null=True, blank=True)
+    start_date = models.DateField(
+        validators=[
+            MinValueValidator(DATE_MIN, date_message("Start date")),
+            MaxValueValidator(DATE_MAX, date_message("Start date")),
+        ]
+    )
+    end_date = models.DateField(
+        null=True,
+        blank=True,
+        validators=[
+            MinValueValidator(DATE_MIN, date_message("End date")),
+            MaxValueValidator(DATE_MAX, date_message("End date")),
+        ],
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -31,6 +46,11 @@ class Subscription(models.Model):
             models.CheckConstraint(
                 name="subscription_end_after_start",
                 condition=Q(end_date__isnull=True) | Q(end_date__gte=F("start_date")),
+            ),
+            models.CheckConstraint(
+                name="subscription_dates_in_range",
+                condition=Q(start_date__gte=DATE_MIN, start_date__lte=DATE_MAX)
+                & (Q(end_date__isnull=True) | Q(end_date__gte=DATE_MIN, end_date__lte=DATE_MAX)),
             ),
         ]
         indexes = [

@@ -96,7 +96,7 @@ def test_create_refuses_another_reseller_and_bad_numbers(as_a, world, other_worl
     )
     errors = resp.context["form"].errors
     assert errors["reseller"] == ["Reseller: choose one of the resellers in the list."]
-    assert errors["did_allowance"] == ["DID allowance: enter 0 or more."]
+    assert errors["did_allowance"] == ["DID allowance: enter a whole number from 0 to 10,000,000."]
     assert errors["hold_days"] == ["Hold days: enter a whole number."]
     assert not Package.objects.filter(name="Gold").exists()
 
