@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.tenancy import is_admin, scoped
 from audit.services import Actor
+from config import text
 from inventory import lifecycle
 from inventory.choices import Status
 from inventory.models import DID
@@ -299,7 +300,7 @@ def assign(request, pk: int):
         return _dids_tab(request, client, assign_form=form, stock_data=request.POST)
     messages.success(
         request,
-        f"Assigned {result.moved:,} DID{'s' if result.moved != 1 else ''} to {data['account']} "
+        f"Assigned {text.count(result.moved, 'DID')} to {data['account']} "
         f"under {data['subscription'].package.name}.",
     )
     return redirect("clients:dids", pk=client.pk)

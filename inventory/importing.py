@@ -41,7 +41,7 @@ from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from audit.services import AUDIT_INSERT_COLUMNS, AUDIT_TABLE, Actor
-from config.limits import HOLD_DAYS_MAX, NOTES_MAX, TAG_MAX
+from config import text
 from jobs.progress import Progress
 
 from . import lifecycle
@@ -128,7 +128,8 @@ class ImportRefused(Exception):
     def __init__(self, report: ImportReport):
         self.report = report
         super().__init__(
-            f"Nothing was imported: {report.refused:,} rows are refused. Fix the file, "
+            f"Nothing was imported: {text.count(report.refused, 'row')} "
+            f"{text.is_are(report.refused)} refused. Fix the file, "
             "or apply only the valid rows."
         )
 
@@ -738,9 +739,6 @@ class _Run:
             "def_ah": AfterHold(spec.after_hold).value,
             "def_tag": spec.tag,
             "def_notes": spec.notes,
-            "hold_days_max": HOLD_DAYS_MAX,
-            "tag_max": TAG_MAX,
-            "notes_max": NOTES_MAX,
             # The lifecycle's table decides; the dry run only explains it row by row.
             "initial": [s.value for s in lifecycle.INITIAL_STATUSES],
             "unassigned": [s.value for s in lifecycle.sources(lifecycle.Trigger.SET_STATUS)],
@@ -835,21 +833,15 @@ class _Run:
                   THEN 'DID ' || {number} || ' is already on row ' || first_rn
                 WHEN did_id IS NOT NULL AND %(user_res)s::bigint IS NOT NULL
                      AND cur_res <> %(user_res)s
-                  THEN 'DID ' || {number} || ' belongs to another reseller'
+                  THEN 'DID: not available'
                 WHEN status_raw IS NOT NULL AND status_new IS NULL
                   THEN 'Status: ' || {_show("status_raw")} || ' is not a status'
                 WHEN ah_raw IS NOT NULL AND ah_new IS NULL
                   THEN 'After Hold: ' || {_show("ah_raw")}
                        || ' is not Reserved, In Stock or Archive'
-                WHEN hd_raw IS NOT NULL AND hd_raw !~ '^[0-9]+$'
+                WHEN hd_raw IS NOT NULL AND hd_raw !~ '^[0-9]{{1,5}}$'
                   THEN 'Hold days: ' || {_show("hd_raw")} || ' is not a whole number of days'
-                WHEN hd_raw IS NOT NULL AND hd_raw::numeric > %(hold_days_max)s
-                  THEN 'Hold days: ' || {_show("hd_raw")}
-                       || ' is more than {HOLD_DAYS_MAX:,} days'
-                WHEN char_length(tag_in) > %(tag_max)s
-                  THEN 'Tag: longer than {TAG_MAX:,} characters'
-                WHEN char_length(notes_in) > %(notes_max)s
-                  THEN 'Notes: longer than {NOTES_MAX:,} characters'
+                WHEN char_length(tag_in) > 64 THEN 'Tag: longer than 64 characters'
                 WHEN res_name IS NOT NULL AND res_id IS NULL
                   THEN 'Reseller: ' || {_show("res_name")} ||
                        CASE WHEN %(user_res)s::bigint IS NULL THEN ' is not a reseller'
@@ -912,8 +904,7 @@ class _Run:
               COALESCE(NULLIF(tag_in, ''), %(def_tag)s) AS tag_final,
               COALESCE(NULLIF(notes_in, ''), %(def_notes)s) AS notes_final,
               COALESCE(ah_new, %(def_ah)s) AS ah_final,
-              CASE WHEN hd_raw ~ '^[0-9]+$' THEN CASE WHEN hd_raw::numeric <= %(hold_days_max)s
-                   THEN hd_raw::numeric::integer END END AS hd_val,
+              CASE WHEN hd_raw ~ '^[0-9]{{1,5}}$' THEN hd_raw::integer END AS hd_val,
               CASE WHEN status_new <> cur_status THEN status_new END AS move_to,
               (did_id IS NOT NULL AND tag_in IS NOT NULL
                AND tag_in IS DISTINCT FROM cur_tag) AS set_tag,
@@ -923,10 +914,8 @@ class _Run:
                AND ah_new IS DISTINCT FROM cur_ah) AS set_ah,
               (did_id IS NOT NULL AND op_id IS NOT NULL
                AND op_id IS DISTINCT FROM cur_op) AS set_op,
-              COALESCE(CASE WHEN did_id IS NOT NULL AND hd_raw ~ '^[0-9]+$'
-                            THEN CASE WHEN hd_raw::numeric <= %(hold_days_max)s
-                                 THEN hd_raw::numeric::integer IS DISTINCT FROM cur_hd END
-                       END, FALSE) AS set_hd
+              COALESCE(CASE WHEN did_id IS NOT NULL AND hd_raw ~ '^[0-9]{{1,5}}$'
+                            THEN hd_raw::integer IS DISTINCT FROM cur_hd END, FALSE) AS set_hd
             FROM (
             SELECT src.rn, src.number,
               {inputs}
@@ -1121,9 +1110,6 @@ def _checked(spec: ImportSpec, progress: Callable) -> tuple[_Run, ImportReport]:
             raise ImportFileError("Operator: the default operator is not one of yours any more.")
     if not spec.path.is_file():
         raise ImportFileError("File: the uploaded file is gone; upload it again.")
-    for label, value, limit in (("Tag", spec.tag, TAG_MAX), ("Notes", spec.notes, NOTES_MAX)):
-        if value and len(value) > limit:
-            raise ImportFileError(f"{label}: the default is longer than {limit:,} characters.")
     run = _Run(spec, progress)
     run.load()
     run.lookups()

@@ -15,6 +15,7 @@ apply the legal part and get the refusals back instead.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -24,7 +25,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from audit.services import AUDIT_INSERT_COLUMNS, AUDIT_TABLE, Actor, record
-from config.limits import HOLD_DAYS_MAX
+from config import text
 
 from .choices import ASSIGNED, UNASSIGNED, AfterHold, Status
 from .models import DID
@@ -154,10 +155,32 @@ class Refusal:
     count: int
     examples: list[str] = field(default_factory=list)
 
+    @property
+    def phrase(self) -> str:
+        """The count and the reason, in the right number: "1 Active DID cannot ...: it is
+        assigned", "1,200 Active DIDs cannot ...: they are assigned"."""
+        return f"{self.count:,} {_singular(self.reason) if self.count == 1 else self.reason}"
+
     def __str__(self) -> str:
         names = ", ".join(self.examples)
-        more = f" (e.g. {names})" if names and self.count > 1 else (f": {names}" if names else "")
-        return f"{self.count} {self.reason}{more}"
+        more = f" (e.g. {names})" if names and self.count > 1 else (f" ({names})" if names else "")
+        return f"{self.phrase}{more}"
+
+
+# A refusal's reason is written for many DIDs ("Active DIDs cannot be deleted: they are
+# assigned"); these make it read right for one.
+_ONE = (
+    (re.compile(r"\bthey are\b"), "it is"),
+    (re.compile(r"\bthem\b"), "it"),
+    (re.compile(r"\btheir\b"), "its"),
+)
+
+
+def _singular(reason: str) -> str:
+    reason = reason.replace(" DIDs ", " DID ", 1)  # the subject only ("only In Stock DIDs can")
+    for pattern, one in _ONE:
+        reason = pattern.sub(one, reason)
+    return reason
 
 
 @dataclass
@@ -480,12 +503,13 @@ def _active_subscription_refusals(sel_sql: str, sel_params: list) -> list[Refusa
                     _Refusal(
                         reason=(
                             f"On Hold DIDs cannot become Active: package {package} allows "
-                            f"{allowance} DIDs and {linked} are linked"
+                            f"{text.count(allowance, 'DID')} and {linked:,} "
+                            f"{text.is_are(linked)} linked"
                         ),
                         count=1,
                         reason_single=(
-                            f"package {package} allows {allowance} DIDs and {linked} are "
-                            "linked, so it cannot become Active."
+                            f"package {package} allows {text.count(allowance, 'DID')} and "
+                            f"{linked:,} {text.is_are(linked)} linked, so it cannot become Active."
                         ),
                     )
                 )
@@ -516,12 +540,7 @@ def activate(selection: Selection, *, actor: Actor, strict: bool = True) -> Move
         return result
 
 
-# Capped at the largest legal hold (config.limits), so that even a row written before the
-# CHECK constraints existed cannot make the timestamp overflow and stop a sweep.
-_HOLD_UNTIL = (
-    "%s::timestamptz + make_interval(days => "
-    f"LEAST(GREATEST(COALESCE(o.hold_days, p.hold_days), 0), {HOLD_DAYS_MAX}))"
-)
+_HOLD_UNTIL = "%s::timestamptz + make_interval(days => COALESCE(o.hold_days, p.hold_days))"
 _HOLD_FROM = (
     "JOIN subscriptions_subscription s ON s.id = o.subscription_id "
     "JOIN packages_package p ON p.id = s.package_id"
@@ -563,19 +582,11 @@ def release_now(selection: Selection, *, actor: Actor, strict: bool = True) -> M
     return _run(Trigger.RELEASE, selection, actor, None, strict=strict, set_sql=dict(_UNLINK))
 
 
-def expire_holds(
-    *,
-    now: dt.datetime | None = None,
-    actor: Actor | None = None,
-    ids: Sequence[int] | None = None,
-) -> MoveResult:
-    """The periodic task: every On Hold DID whose hold has ended goes to its after-hold status.
-    With ``ids``, only those of them (``inventory.tasks`` sweeps in batches)."""
+def expire_holds(*, now: dt.datetime | None = None, actor: Actor | None = None) -> MoveResult:
+    """The periodic task: every On Hold DID whose hold has ended goes to its after-hold status."""
     now = now or timezone.now()
     actor = actor or Actor.system("hold expiry")
     due = DID.objects.filter(status=Status.ON_HOLD, hold_until__lte=now)
-    if ids is not None:
-        due = due.filter(pk__in=list(ids))
     return _move(
         trigger=Trigger.EXPIRE_HOLD,
         selection=due,
@@ -645,7 +656,7 @@ def assign(
                 .get(pk=getattr(subscription, "pk", subscription))
             )
         package = subscription.package
-        label = f"DID {number}" if number else f"{wanted} DIDs"
+        label = f"DID {number}" if number else text.count(wanted, "DID")
 
         if subscription.client_id != client.pk:
             raise AccountMismatch(
@@ -683,8 +694,10 @@ def assign(
                 (
                     f"DID {number} belongs to another reseller than client {client.name}."
                     if number
-                    else f"{other_reseller} DIDs belong to another reseller than client "
-                    f"{client.name} (e.g. {', '.join(other_examples)}); nothing was assigned."
+                    else f"{text.count(other_reseller, 'DID')} "
+                    f"{'belongs' if other_reseller == 1 else 'belong'} to another reseller than "
+                    f"client {client.name} (e.g. {', '.join(other_examples)}); "
+                    "nothing was assigned."
                 ),
                 number=number,
             )
@@ -694,8 +707,9 @@ def assign(
                 (
                     f"DID {number}: package {package.name} allows only the tags {allowed}."
                     if number
-                    else f"{bad_tag} DIDs have tags that package {package.name} does not "
-                    f"allow (allowed: {allowed}; e.g. {', '.join(tag_examples)}); "
+                    else f"{text.count(bad_tag, 'DID')} "
+                    f"{'has a tag' if bad_tag == 1 else 'have tags'} that package {package.name} "
+                    f"does not allow (allowed: {allowed}; e.g. {', '.join(tag_examples)}); "
                     "nothing was assigned."
                 ),
                 number=number,
@@ -705,9 +719,10 @@ def assign(
         room = package.did_allowance - linked
         if wanted > room:
             raise AllowanceExceeded(
-                f"{label}: package {package.name} allows {package.did_allowance} DIDs and "
-                f"{linked} are already linked to this subscription"
-                + (f"; {wanted} more do not fit." if wanted > 1 else "; no room for one more."),
+                f"{label}: package {package.name} allows "
+                f"{text.count(package.did_allowance, 'DID')} and {linked:,} "
+                f"{text.is_are(linked)} already linked to this subscription"
+                + (f"; {wanted:,} more do not fit." if wanted > 1 else "; no room for one more."),
                 number=number,
             )
 
@@ -784,11 +799,22 @@ def expire_subscription(subscription, *, actor: Actor, now=None) -> MoveResult:
 def expire_subscriptions(
     *, today: dt.date | None = None, actor: Actor | None = None, now=None
 ) -> int:
-    """The periodic task: active subscriptions whose end date has passed expire, each on its
-    own, so one that fails cannot keep the others active (see ``subscriptions.services``)."""
-    from subscriptions.services import expire_due_subscriptions
+    """The periodic task: active subscriptions whose end date has passed expire."""
+    from subscriptions.models import Subscription
 
-    return expire_due_subscriptions(today=today, actor=actor, now=now)
+    today = today or timezone.localdate()
+    actor = actor or Actor.system("subscription expiry")
+    ids = list(
+        Subscription.objects.filter(status=Subscription.Status.ACTIVE, end_date__lt=today)
+        .order_by("id")
+        .values_list("id", flat=True)
+    )
+    for sid in ids:
+        try:
+            expire_subscription(sid, actor=actor, now=now)
+        except SubscriptionNotActive:
+            continue  # changed meanwhile by someone else
+    return len(ids)
 
 
 def reactivate_subscription(subscription, *, actor: Actor, now=None) -> MoveResult:
@@ -812,7 +838,8 @@ def reactivate_subscription(subscription, *, actor: Actor, now=None) -> MoveResu
         if linked > sub.package.did_allowance:
             raise AllowanceExceeded(
                 f"Subscription {sub.pk}: package {sub.package.name} allows "
-                f"{sub.package.did_allowance} DIDs but {linked} are linked."
+                f"{text.count(sub.package.did_allowance, 'DID')} but {linked:,} "
+                f"{text.is_are(linked)} linked."
             )
         before = _subscription_snapshot(sub)
         sub.status = Subscription.Status.ACTIVE

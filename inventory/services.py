@@ -6,19 +6,12 @@ audit records in the same statement as the change.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.db import connection, transaction
 
 from audit.services import AUDIT_INSERT_COLUMNS, AUDIT_TABLE, Actor
-from config.limits import (
-    HOLD_DAYS_MAX,
-    HOLD_DAYS_MIN,
-    NOTES_MAX,
-    TAG_MAX,
-    check_length,
-    check_range,
-)
+from config import text
 
 from . import lifecycle
 from .choices import AfterHold, Status
@@ -30,14 +23,37 @@ TABLE = DID._meta.db_table
 
 
 class DIDsExist(Exception):
-    def __init__(self, count: int, examples: list[str]):
+    """Some numbers of a New DIDs request are not available.
+
+    Numbers are unique across the platform, so a number held by another reseller is refused
+    too, with the same words as the user's own: the message gives only counts of what the
+    user typed, never a number, never whose it is (PRODUCT.md, "Limits")."""
+
+    def __init__(self, count: int, total: int):
         self.count = count
-        self.examples = examples
-        shown = ", ".join(examples)
-        super().__init__(
-            f"{count:,} of these numbers already exist (e.g. {shown}). "
-            "Skip them, or cancel and change the list."
-        )
+        self.total = total
+        super().__init__(unavailable_message(count, total))
+
+
+def unavailable_message(count: int, total: int) -> str:
+    """ "812 of these 1,000 numbers are not available. Skip them, or cancel and change the
+    list." """
+    if total == 1:
+        return "This number is not available. Cancel and change it."
+    if count >= total:
+        return f"None of these {total:,} numbers are available. Cancel and change the list."
+    return (
+        f"{count:,} of these {text.count(total, 'number')} {text.is_are(count)} not available. "
+        f"Skip {'it' if count == 1 else 'them'}, or cancel and change the list."
+    )
+
+
+def created_message(result: CreateResult) -> str:
+    """ "Created 5 DIDs. 100 not available, skipped." """
+    msg = f"Created {text.count(result.created, 'DID')}."
+    if result.skipped:
+        msg += f" {result.skipped:,} not available, skipped."
+    return msg
 
 
 @dataclass
@@ -45,11 +61,12 @@ class CreateResult:
     created: int
     skipped: int
     change_set: object = None
-    examples_skipped: list[str] = field(default_factory=list)
 
 
-def find_existing(spec: Spec, limit: int = 10) -> tuple[int, list[str]]:
-    """How many numbers of ``spec`` exist already, and the first few of them."""
+def find_existing(spec: Spec) -> tuple[int, int]:
+    """How many numbers of ``spec`` exist already (under any reseller: numbers are unique
+    across the platform), and how many distinct numbers ``spec`` holds. Counts only: which
+    numbers exist is no business of a user who may not see them all."""
     if not spec.numbers and len(spec.ranges) == 1:
         r = spec.ranges[0]
         first, last = r.format(r.first), r.format(r.last)
@@ -59,25 +76,24 @@ def find_existing(spec: Spec, limit: int = 10) -> tuple[int, list[str]]:
             with connection.cursor() as cur:
                 cur.execute(
                     f"""
-                    SELECT count(*), (array_agg(number ORDER BY number))[1:%s]
-                    FROM {TABLE}
+                    SELECT count(*) FROM {TABLE}
                     WHERE number >= %s AND number <= %s AND length(number) = %s
                     """,
-                    [limit, first, last, len(first)],
+                    [first, last, len(first)],
                 )
-                count, examples = cur.fetchone()
-            return count, list(examples or [])
+                (count,) = cur.fetchone()
+            return count, r.count
     src, params = source_sql(spec)
     with connection.cursor() as cur:
         cur.execute(
             f"""
-            SELECT count(*), (array_agg(d.number ORDER BY d.number))[1:%s]
-            FROM ({src}) s JOIN {TABLE} d ON d.number = s.number
+            SELECT count(d.id), count(*)
+            FROM ({src}) s LEFT JOIN {TABLE} d ON d.number = s.number
             """,
-            [limit, *params],
+            params,
         )
-        count, examples = cur.fetchone()
-    return count, list(examples or [])
+        count, total = cur.fetchone()
+    return count, total
 
 
 def create_dids(
@@ -96,7 +112,6 @@ def create_dids(
 ) -> CreateResult:
     """Create every DID of ``spec`` by INSERT ... SELECT, with one audit row each, in one
     transaction. With ``progress``, large specs go in chunks and report after each one."""
-    _check_values(tag=tag, notes=notes, hold_days=hold_days)
     status = Status(status)
     if status not in lifecycle.INITIAL_STATUSES:
         raise lifecycle.IllegalTransition(
@@ -108,16 +123,31 @@ def create_dids(
     with transaction.atomic():
         lifecycle.roomy_hash()  # the RETURNING rows feeding the audit stay in memory
         if not skip_existing:
-            count, examples = find_existing(spec)
+            count, total = find_existing(spec)
             if count:
-                raise DIDsExist(count, examples)
+                raise DIDsExist(count, total)
         done = 0
         for part in parts:
             created += _insert(part, operator, status, after_hold, tag, notes, hold_days, actor)
             done += part.total
             if progress:
                 progress(done)
-    return CreateResult(created=created, skipped=spec.total - created, change_set=actor.change_set)
+    return CreateResult(
+        created=created, skipped=_distinct_total(spec) - created, change_set=actor.change_set
+    )
+
+
+def _distinct_total(spec: Spec) -> int:
+    """How many different numbers ``spec`` holds (a number typed twice, or ranges that
+    overlap, count once): what "N not available, skipped" is counted against."""
+    if not spec.numbers and len(spec.ranges) == 1:
+        return spec.ranges[0].count
+    if not spec.ranges:
+        return len(set(spec.numbers))
+    src, params = source_sql(spec)
+    with connection.cursor() as cur:
+        cur.execute(f"SELECT count(*) FROM ({src}) s", params)
+        return cur.fetchone()[0]
 
 
 def _insert(spec, operator, status, after_hold, tag, notes, hold_days, actor) -> int:
@@ -158,26 +188,6 @@ def _insert(spec, operator, status, after_hold, tag, notes, hold_days, actor) ->
 EDITABLE_FIELDS = ("after_hold_status", "tag", "notes", "hold_days", "operator_id")
 
 
-class DIDValueError(lifecycle.LifecycleError):
-    """A value past its bound (config.limits), e.g. "Notes: at most 1,000 characters." """
-
-
-def _check_values(*, tag: str = "", notes: str = "", hold_days: int | None = None) -> None:
-    """Refuse a tag, notes or hold days past the bounds, naming the field; the database's
-    CHECK constraints hold the same bounds."""
-    problem = (
-        check_length("Tag", tag, TAG_MAX)
-        or check_length("Notes", notes, NOTES_MAX)
-        or (
-            check_range("Hold days", hold_days, HOLD_DAYS_MIN, HOLD_DAYS_MAX)
-            if hold_days is not None
-            else None
-        )
-    )
-    if problem:
-        raise DIDValueError(problem)
-
-
 def update_dids(selection: Selection, changes: dict, *, actor: Actor) -> int:
     """Set plain fields (after hold, tag, notes, hold days, operator) on the selected DIDs.
 
@@ -186,7 +196,6 @@ def update_dids(selection: Selection, changes: dict, *, actor: Actor) -> int:
     unknown = set(changes) - set(EDITABLE_FIELDS)
     if unknown:
         raise ValueError(f"Not editable here: {', '.join(sorted(unknown))}")
-    _check_values(**{k: v for k, v in changes.items() if k in ("tag", "notes", "hold_days")})
     if not changes:
         return 0
     if "after_hold_status" in changes:

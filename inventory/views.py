@@ -19,7 +19,7 @@ from jobs import services as jobs
 from jobs.models import Job
 from operators.models import Operator
 
-from . import lifecycle
+from . import lifecycle, outcomes
 from .choices import AfterHold, Status
 from .filters import DIDFilter
 from .forms import AssignForm, DIDEditForm, MassEditForm, NewDIDsForm
@@ -29,6 +29,7 @@ from .services import (
     DIDsExist,
     StaleDID,
     create_dids,
+    created_message,
     delete_dids,
     edit_did,
     find_existing,
@@ -217,12 +218,10 @@ def did_new(request):
             return redirect("inventory:did_list")
         back = reverse("inventory:did_list") + "?" + urlencode({"operator": data["operator"].pk})
         if form.spec.total > jobs.threshold():
-            count, examples = (0, []) if choice == "skip" else find_existing(form.spec)
+            count, total = (0, 0) if choice == "skip" else find_existing(form.spec)
             if count:
-                existing = DIDsExist(count, examples)
-                return render(
-                    request, "inventory/did_new.html", {"form": form, "existing": existing}
-                )
+                existing = DIDsExist(count, total)
+                return _did_new_page(request, form, existing)
             job = jobs.start(
                 Job.Kind.CREATE_DIDS,
                 user=request.user,
@@ -253,12 +252,34 @@ def did_new(request):
         except DIDsExist as exc:
             existing = exc
         else:
-            msg = f"Created {result.created:,} DIDs."
-            if result.skipped:
-                msg += f" Skipped {result.skipped:,} that already existed."
-            messages.success(request, msg)
+            messages.success(request, created_message(result))
             return redirect(back)
-    return render(request, "inventory/did_new.html", {"form": form, "existing": existing})
+    return _did_new_page(request, form, existing)
+
+
+SEARCH_LINKS_MAX = 10
+
+
+def _did_new_page(request, form, existing):
+    """The New DIDs form; with ``existing``, the "not available" refusal and links that search
+    the user's own DID Inventory for what was typed (the search is tenant-scoped: it shows
+    the user's numbers among them and nothing of anyone else's)."""
+    links = []
+    more = 0
+    if existing is not None:
+        spec = form.spec
+        parts = [(str(r), "range") for r in spec.ranges] + [(n, "exact") for n in spec.numbers]
+        base = reverse("inventory:did_list")
+        links = [
+            (label, base + "?" + urlencode({"did": label, "did_match": match}))
+            for label, match in parts[:SEARCH_LINKS_MAX]
+        ]
+        more = len(parts) - len(links)
+    return render(
+        request,
+        "inventory/did_new.html",
+        {"form": form, "existing": existing, "search_links": links, "more_links": more},
+    )
 
 
 # --------------------------------------------------------------------------- one DID
@@ -463,40 +484,33 @@ def mass_edit(request):
                 "ids": ids,
                 "set_status": form.cleaned_data.get("set_status", "") if action != "delete" else "",
                 "changes": form.changes() if action != "delete" else {},
+                "promised": outcomes.promised_count(request.POST.get("promised")),
             },
         )
         return redirect("jobs:detail", pk=job.pk)
 
+    # The count the confirmation page promised travels with the POST: if rows changed in
+    # between, the message says how many were applied, how many were not, and why.
+    promised = outcomes.promised_count(request.POST.get("promised"))
     actor = Actor.for_user(request.user)
     with transaction.atomic():
         if action == "delete":
-            result = delete_dids(qs, actor=actor, strict=False)
-            messages.success(
-                request,
-                f"Deleted {result.moved:,} DIDs."
-                + (
-                    f" Refused {result.refused:,}: " + "; ".join(map(str, result.refusals)) + "."
-                    if result.refused
-                    else ""
-                ),
+            outcome = outcomes.delete_outcome(delete_dids(qs, actor=actor, strict=False), promised)
+        else:
+            set_status = form.cleaned_data.get("set_status")
+            result = (
+                lifecycle.change_status(qs, set_status, actor=actor, strict=False)
+                if set_status
+                else None
             )
-            return redirect(back)
-        changed = 0
-        parts = []
-        if form.cleaned_data.get("set_status"):
-            result = lifecycle.change_status(
-                qs, form.cleaned_data["set_status"], actor=actor, strict=False
+            fields = form.changes()
+            outcome = outcomes.update_outcome(
+                set_status=set_status or "",
+                status_result=result,
+                edited=update_dids(qs, fields, actor=actor) if fields else None,
+                promised=promised,
             )
-            parts.append(
-                f"{result.moved:,} DIDs set to {Status(form.cleaned_data['set_status']).label}"
-            )
-            if result.refused:
-                parts.append("refused " + "; ".join(map(str, result.refusals)))
-        fields = form.changes()
-        if fields:
-            changed = update_dids(qs, fields, actor=actor)
-            parts.append(f"{changed:,} DIDs edited")
-    messages.success(request, "Mass Edit: " + ", ".join(parts) + ".")
+    getattr(messages, outcome.level)(request, outcome.message)
     return redirect(back)
 
 

@@ -25,7 +25,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts.tenancy import scoped
-from config.limits import NOTES_MAX, length_message
+from config import text
 from imports.models import ImportJob
 from operators.models import Operator
 
@@ -135,13 +135,7 @@ class ImportUploadForm(forms.Form):
         required=False,
         error_messages={"max_length": "Tag: at most 64 characters."},
     )
-    notes = forms.CharField(
-        label="Notes",
-        required=False,
-        max_length=NOTES_MAX,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        error_messages={"max_length": length_message("Notes", NOTES_MAX)},
-    )
+    notes = forms.CharField(label="Notes", required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -360,7 +354,7 @@ def did_import_apply(request, pk):
             request,
             f"Imported {job.original_name}: created {c['created']:,}, updated {c['updated']:,}, "
             f"unchanged {c['unchanged']:,}"
-            + (f", skipped {c['refused']:,} refused rows." if c["refused"] else "."),
+            + (f", skipped {text.count(c['refused'], 'refused row')}." if c["refused"] else "."),
         )
     return redirect("inventory:did_import_job", pk=job.pk)
 

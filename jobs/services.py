@@ -61,10 +61,12 @@ def run(job_id: int) -> Job:
     else:
         Job.objects.filter(pk=job.pk).update(
             status=Job.Status.DONE,
-            ok=True,
+            # A handler may return an ``inventory.outcomes.Outcome``: done, but with refusals
+            # or fewer DIDs than promised, is not shown as a success.
+            ok=getattr(message, "ok", True),
             done=job.total,
             stage="Done",
-            message=message,
+            message=str(message),
             finished_at=timezone.now(),
         )
     finally:
@@ -83,7 +85,7 @@ def _is_user_error(exc: Exception) -> bool:
 
 def _create_dids(job: Job, progress) -> str:
     from inventory.numbers import parse
-    from inventory.services import create_dids
+    from inventory.services import create_dids, created_message
     from operators.models import Operator
 
     p = job.params
@@ -100,41 +102,35 @@ def _create_dids(job: Job, progress) -> str:
         actor=Actor.for_user(job.user),
         progress=progress,
     )
-    msg = f"Created {result.created:,} DIDs."
-    if result.skipped:
-        msg += f" Skipped {result.skipped:,} that already existed."
-    return msg
+    return created_message(result)
 
 
-def _mass_edit(job: Job, progress) -> str:
-    from inventory import lifecycle
-    from inventory.choices import Status
+def _mass_edit(job: Job, progress):
+    from inventory import lifecycle, outcomes
     from inventory.services import delete_dids, update_dids
     from inventory.views import selection_for
 
     p = job.params
     qs = selection_for(job.user, QueryDict(p.get("q", "")), p.get("ids"))
     actor = Actor.for_user(job.user)
+    promised = outcomes.promised_count(p.get("promised"))
     with transaction.atomic():
         if p["action"] == "delete":
             progress(stage="Deleting DIDs", force=True)
-            result = delete_dids(qs, actor=actor, strict=False)
-            msg = f"Deleted {result.moved:,} DIDs."
-            if result.refused:
-                msg += " Refused " + "; ".join(map(str, result.refusals)) + "."
-            return msg
-        parts = []
+            return outcomes.delete_outcome(delete_dids(qs, actor=actor, strict=False), promised)
+        result = edited = None
         if p.get("set_status"):
             progress(stage="Changing statuses", force=True)
             result = lifecycle.change_status(qs, p["set_status"], actor=actor, strict=False)
-            parts.append(f"{result.moved:,} DIDs set to {Status(p['set_status']).label}")
-            if result.refused:
-                parts.append("refused " + "; ".join(map(str, result.refusals)))
         if p.get("changes"):
             progress(stage="Editing fields", force=True)
-            changed = update_dids(qs, dict(p["changes"]), actor=actor)
-            parts.append(f"{changed:,} DIDs edited")
-        return "Mass Edit: " + ", ".join(parts) + "."
+            edited = update_dids(qs, dict(p["changes"]), actor=actor)
+        return outcomes.update_outcome(
+            set_status=p.get("set_status") or "",
+            status_result=result,
+            edited=edited,
+            promised=promised,
+        )
 
 
 HANDLERS = {Job.Kind.CREATE_DIDS: _create_dids, Job.Kind.MASS_EDIT: _mass_edit}

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.db import IntegrityError, transaction
 
 from audit.services import Actor, record, record_created
-from config.limits import NAME_MAX, check_length
+from config import text
 
 from .models import Operator
 
@@ -16,8 +16,6 @@ def operator_create(*, name: str, reseller, actor: Actor) -> Operator:
     name = (name or "").strip()
     if not name:
         raise OperatorError("Name: enter the operator's name.")
-    if problem := check_length("Name", name, NAME_MAX):
-        raise OperatorError(problem)
     try:
         with transaction.atomic():
             op = Operator.objects.create(name=name, reseller=reseller)
@@ -40,7 +38,7 @@ def operator_delete(operator: Operator, *, actor: Actor) -> None:
         count = op.dids.count()
         if count:
             raise OperatorError(
-                f"Operator {op.name} owns {count:,} DIDs and cannot be deleted. "
+                f"Operator {op.name} owns {text.count(count, 'DID')} and cannot be deleted. "
                 "Delete or move its DIDs first."
             )
         record(

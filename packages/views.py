@@ -12,6 +12,7 @@ from django.views.decorators.http import require_http_methods
 
 from accounts.tenancy import is_admin, scoped
 from audit.services import Actor
+from config import text
 from subscriptions.models import Subscription
 
 from . import services
@@ -101,11 +102,12 @@ def package_edit(request, pk: int):
                 messages.info(request, f"Package {saved.name}: nothing to change.")
             elif result.over_allowance:
                 subs = "; ".join(
-                    f"#{sid} of {client} uses {n}" for sid, client, n in result.over_allowance
+                    f"#{sid} of {client} uses {n:,}" for sid, client, n in result.over_allowance
                 )
                 messages.warning(
                     request,
-                    f"Package {saved.name} saved. It now allows {saved.did_allowance} DIDs, but "
+                    f"Package {saved.name} saved. It now allows "
+                    f"{text.count(saved.did_allowance, 'DID')}, but "
                     f"active subscriptions already use more ({subs}): their DIDs stay, and no "
                     "more can be assigned to them until they are below the allowance.",
                 )

@@ -241,7 +241,7 @@ def test_the_dry_run_counts_and_names_the_refused_rows_and_changes_nothing(as_a,
         "Row 6, Operator: no operator “X” of your reseller",
         "Row 7: DID 201 is assigned (Active); cannot become In Stock",
         "Row 8: DID 300 is already on row 3",
-        "Row 9: DID 900 belongs to another reseller",
+        "Row 9, DID: not available",
         "Row 11: DID 303 is new; new DIDs start Reserved, In Stock or Archive, not On Hold",
     ]
     page = as_a.get(f"/dids/import/{job.pk}/").content.decode()

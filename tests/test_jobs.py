@@ -84,7 +84,7 @@ def test_existing_numbers_are_asked_about_before_the_job_starts(client, a, backg
             "after_hold": "in_stock",
         },
     )
-    assert "5 of these numbers already exist" in resp.content.decode()
+    assert "5 of these 100 numbers are not available" in resp.content.decode()
     assert not Job.objects.exists()
 
 
@@ -106,7 +106,7 @@ def test_mass_edit_over_the_threshold_runs_as_a_job(
     job = Job.objects.get()
     assert resp["Location"] == reverse("jobs:detail", args=[job.pk])
     assert job.status == "done", job.message
-    assert "50 DIDs set to Archive" in job.message and "1 Active DIDs cannot become" in job.message
+    assert "50 DIDs set to Archive" in job.message and "1 Active DID cannot become" in job.message
     assert DID.objects.filter(status="archive").count() == 50
     active.refresh_from_db()
     assert active.status == "active" and active.tag == "t"
@@ -128,7 +128,7 @@ def test_a_failing_job_changes_nothing_and_says_why(world, background):
     jobs.run(job.pk)
     job.refresh_from_db()
     assert job.status == "failed" and not job.ok
-    assert job.message.startswith("Nothing was changed. 5 of these numbers already exist")
+    assert job.message.startswith("Nothing was changed. 5 of these 20 numbers are not available")
     assert DID.objects.count() == 5
 
 

@@ -381,7 +381,9 @@ def test_single_and_set_based_forms_agree(world, action):
 def test_strict_bulk_move_with_one_illegal_did_changes_nothing(world):
     dids = [world.did(S.IN_STOCK) for _ in range(3)] + [world.did(S.ACTIVE)]
     audit_before = AuditRecord.objects.count()
-    with pytest.raises(lifecycle.IllegalTransition, match="1 Active DIDs cannot become Archive"):
+    with pytest.raises(
+        lifecycle.IllegalTransition, match="1 Active DID cannot become Archive: it is assigned"
+    ):
         lifecycle.set_status([d.pk for d in dids], S.ARCHIVE, actor=world.actor)
     assert [_state(d)[0] for d in dids] == [S.IN_STOCK] * 3 + [S.ACTIVE]
     assert AuditRecord.objects.count() == audit_before

@@ -34,7 +34,10 @@ def test_create_reports_existing_numbers_and_changes_nothing(world):
     create_dids(parse("500-509"), operator=world.operator, actor=world.actor)
     with pytest.raises(DIDsExist) as exc:
         create_dids(parse("505-514"), operator=world.operator, actor=world.actor)
-    assert exc.value.count == 5 and exc.value.examples[0] == "505"
+    assert exc.value.count == 5 and exc.value.total == 10
+    assert str(exc.value) == (
+        "5 of these 10 numbers are not available. Skip them, or cancel and change the list."
+    )
     assert DID.objects.count() == 10
 
 
@@ -71,7 +74,9 @@ def test_update_fields_logs_only_real_changes(world):
 def test_delete_refuses_assigned_dids_and_deletes_nothing(world):
     free = world.did()
     held = world.did(Status.ON_HOLD)
-    with pytest.raises(lifecycle.DIDAssigned, match="On Hold DIDs cannot be deleted"):
+    with pytest.raises(
+        lifecycle.DIDAssigned, match="1 On Hold DID cannot be deleted: it is assigned"
+    ):
         delete_dids([free.pk, held.pk], actor=world.actor)
     assert DID.objects.filter(pk__in=[free.pk, held.pk]).count() == 2
     with pytest.raises(lifecycle.DIDAssigned, match=f"DID {held.number} is On Hold"):
@@ -91,7 +96,7 @@ def test_delete_unassigned_writes_audit(world):
 
 def test_operator_with_dids_cannot_be_deleted(world):
     world.did()
-    with pytest.raises(OperatorError, match="owns 1 DIDs"):
+    with pytest.raises(OperatorError, match="owns 1 DID and"):
         operator_delete(world.operator, actor=world.actor)
     empty = operator_create(name="Empty", reseller=world.reseller, actor=world.actor)
     operator_delete(empty, actor=world.actor)

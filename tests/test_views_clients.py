@@ -496,7 +496,7 @@ def test_assign_over_allowance_names_the_package_and_assigns_nothing(as_a, world
     resp = _assign(as_a, world, numbers="5550100-5550102")
     assert resp.status_code == 200
     (message,) = msgs(resp)
-    assert "package Pack A allows 3 DIDs and 1 are already linked" in message
+    assert "package Pack A allows 3 DIDs and 1 is already linked" in message
     assert statuses(dids) == [Status.IN_STOCK] * 3
     assert AuditRecord.objects.count() == before
     # The typed numbers stay in the form to correct them.

@@ -256,7 +256,8 @@ def test_new_dids_existing_numbers_offer_skip_or_cancel(client, a):
     }
     resp = client.post(reverse("inventory:did_new"), data)
     html = resp.content.decode()
-    assert "5 of these numbers already exist" in html and "Skip existing" in html
+    assert "5 of these 10 numbers are not available" in html
+    assert "Skip unavailable numbers" in html
     assert DID.objects.count() == 5
     client.post(reverse("inventory:did_new"), {**data, "existing": "cancel"})
     assert DID.objects.count() == 5
@@ -435,7 +436,7 @@ def test_mass_delete_refuses_assigned_and_deletes_the_rest(client, a):
     data = {"ids": [d.pk for d in free] + [held.pk], "action": "delete"}
     resp = client.post(reverse("inventory:mass_edit"), data)
     html = resp.content.decode()
-    assert "2 DIDs will be deleted" in html and "1 On Hold DIDs cannot be deleted" in html
+    assert "2 DIDs will be deleted" in html and "1 On Hold DID cannot be deleted" in html
     client.post(reverse("inventory:mass_edit"), {**data, "confirm": "1"})
     assert list(DID.objects.values_list("pk", flat=True)) == [held.pk]
 

@@ -14,7 +14,9 @@
     if (data.status === "done" || data.status === "failed") {
       var msg = document.getElementById("job-message");
       msg.textContent = data.message;
-      msg.className = "msg " + (data.ok ? "msg-success" : "msg-error");
+      // Done with refusals, or fewer DIDs than promised, is a warning, not a success.
+      msg.className =
+        "msg " + (data.ok ? "msg-success" : data.status === "done" ? "msg-warning" : "msg-error");
       msg.hidden = false;
       return true;
     }

@@ -64,7 +64,7 @@ def test_create_dids_by_range_then_skip_existing(page, world, login):
     numbers = sorted(dids.values_list("number", flat=True))
     assert numbers == [f"{n:04d}" for n in range(100, 200)]  # the leading zero is kept
 
-    # The same range again plus five new numbers: a warning, then "skip existing".
+    # The same range again plus five new numbers: a warning, then "skip unavailable".
     page.locator("#new-dids").click()
     page.get_by_label("DID(s)").fill("0100-0199, 0200-0204")
     page.get_by_label("Operator").select_option(label="Op A")
@@ -72,15 +72,14 @@ def test_create_dids_by_range_then_skip_existing(page, world, login):
     page.get_by_role("button", name="Create").click()
 
     warning = page.locator("#existing-warning")
-    expect(warning).to_contain_text("100 of these numbers already exist (e.g. 0100,")
+    expect(warning).to_contain_text("100 of these 105 numbers are not available.")
+    expect(warning).not_to_contain_text("0100,")  # counts only, no examples
     assert DID.objects.count() == 100  # nothing created yet
-    skip = page.get_by_role("button", name="Skip existing, create the rest")
+    skip = page.get_by_role("button", name="Skip unavailable numbers, create the rest")
     expect(skip).to_have_id("skip-existing")
     skip.click()
 
-    expect(page.get_by_role("status")).to_have_text(
-        "Created 5 DIDs. Skipped 100 that already existed."
-    )
+    expect(page.get_by_role("status")).to_have_text("Created 5 DIDs. 100 not available, skipped.")
     expect(page.locator("#rows-info")).to_have_text("Rows 1 - 20 of 105")
     assert DID.objects.count() == 105
     new = DID.objects.filter(number__in=["0200", "0201", "0202", "0203", "0204"])
@@ -195,7 +194,7 @@ def test_mass_edit_ticked_rows_with_confirmation_and_refusal(page, world, login)
     expect(confirm).to_contain_text("3 DIDs are selected.")
     expect(page.locator("#will-change")).to_have_text("2 DIDs will become Archive.")
     expect(confirm.locator("li.refused")).to_have_text(
-        "1 Active DIDs cannot become Archive: they are assigned (release them first)."
+        "1 Active DID cannot become Archive: it is assigned (release it first)."
     )
     expect(confirm).to_contain_text("Tag will be set to “bulk” where it differs.")
     # Nothing has changed before the confirmation.
@@ -206,7 +205,8 @@ def test_mass_edit_ticked_rows_with_confirmation_and_refusal(page, world, login)
     expect(page).to_have_url(re.compile(r"/dids/(\?.*)?$"))
     message = page.get_by_role("status")
     expect(message).to_contain_text("Mass Edit: 2 DIDs set to Archive")
-    expect(message).to_contain_text("Active DIDs cannot become Archive")
+    expect(message).to_contain_text("refused 1 Active DID cannot become Archive")
+    expect(message).to_have_class(re.compile(r"msg-warning"))  # a refusal: not a success
     # The tag is a legal change for all three, as the confirmation said.
     expect(message).to_contain_text("3 DIDs edited.")
     for did in (first, second):
