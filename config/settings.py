@@ -3,11 +3,13 @@ unless DEBUG is on."""
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from pathlib import Path
 
 import dj_database_url
 from celery.schedules import crontab
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -50,6 +52,8 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "django_filters",
     "import_export",
+    "axes",
+    "csp",
     "accounts",
     "clients",
     "operators",
@@ -72,6 +76,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Last: it turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -112,9 +119,24 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
 AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Failed logins (django-axes): after AXES_FAILURE_LIMIT failures of one username from one
+# address, that pair is locked out for AXES_COOLOFF_MINUTES; other users and other addresses
+# can still log in. The address is REMOTE_ADDR (forwarded headers can be forged). Axes checks
+# first, then the model backend. API tokens (api/auth.py) do not go through these backends.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = dt.timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -146,8 +168,31 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = env_int("DATA_UPLOAD_MAX_NUMBER_FIELDS", 10_000)
 
 # Product limits
 DID_RANGE_MAX = env_int("DID_RANGE_MAX", 1_000_000)
-# New DIDs and Mass Edit above this many DIDs run in the Celery worker with a progress bar.
+# New DIDs and Mass Edit above this many DIDs run in the Celery worker with a progress bar;
+# so do CSV exports of more rows (smaller ones stream at once) and every XLSX export.
 BACKGROUND_THRESHOLD = env_int("BACKGROUND_THRESHOLD", 50_000)
+
+# Background jobs (jobs.services). A user may have JOBS_PER_USER jobs waiting or running at
+# once (New DIDs, Mass Edit, exports and imports together). A running job whose worker wrote
+# no heartbeat (every JOB_HEARTBEAT_SECONDS) for JOB_STALE_AFTER seconds is failed ("The
+# worker stopped; nothing was changed."). Export files live in EXPORT_DIR (under var/, not
+# in git) and are removed JOB_FILE_TTL_HOURS after the export, or with their job.
+JOBS_PER_USER = env_int("JOBS_PER_USER", 2)
+JOB_HEARTBEAT_SECONDS = env_int("JOB_HEARTBEAT_SECONDS", 30)
+JOB_STALE_AFTER = env_int("JOB_STALE_AFTER", 600)
+JOB_FILE_TTL_HOURS = env_int("JOB_FILE_TTL_HOURS", 24)
+EXPORT_DIR = Path(os.environ.get("EXPORT_DIR", BASE_DIR / "var" / "exports"))
+# The worker's database sessions (jobs.worker): no statement longer than this, no
+# transaction left idle longer than that (seconds).
+WORKER_STATEMENT_TIMEOUT = env_int("WORKER_STATEMENT_TIMEOUT", 1800)
+WORKER_IDLE_IN_TRANSACTION_TIMEOUT = env_int("WORKER_IDLE_IN_TRANSACTION_TIMEOUT", 600)
+# One import file: at most this many rows and columns, and (an .xlsx) this many bytes once
+# unzipped. The upload request reads only the first rows (IMPORT_PREVIEW_BYTES of a CSV);
+# the worker reads the rest and refuses a file past a bound, naming it.
+IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 2_000_000)
+IMPORT_MAX_COLUMNS = env_int("IMPORT_MAX_COLUMNS", 50)
+IMPORT_MAX_UNCOMPRESSED_SIZE = env_int("IMPORT_MAX_UNCOMPRESSED_SIZE", 2 * 1024**3)
+IMPORT_PREVIEW_BYTES = env_int("IMPORT_PREVIEW_BYTES", 1024 * 1024)
 
 if not DEBUG:
     SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)
@@ -155,6 +200,27 @@ if not DEBUG:
     SECURE_CONTENT_TYPE_NOSNIFF = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 X_FRAME_OPTIONS = "DENY"
+# HSTS on responses to HTTPS requests (SecurityMiddleware sends it only over HTTPS).
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31_536_000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+# Content-Security-Policy (django-csp): scripts and styles only from our own static files; no
+# inline <script>, on* attribute or style attribute anywhere (templates keep it that way, and
+# tests/test_hardening_security.py checks every page).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
 
 # Celery: Redis when configured, otherwise an embedded file-system broker so that a real
 # worker and beat still run with nothing else installed.
@@ -172,8 +238,20 @@ if not CELERY_BROKER_URL:
         "control_folder": str(_broker_dir / "control"),
         "store_processed": False,
     }
+else:
+    # Redis hands an unacknowledged task to another worker after this long: longer than
+    # any job, so that a slow job is never run twice at once.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 12 * 3600)
+    }
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TASK_IGNORE_RESULT = True
+# A task is acknowledged when it ends, and goes back to the queue if its worker is killed
+# (kill -9, out of memory); jobs.services.run makes running a job again safe. One task
+# prefetched at a time, so a long job does not hold others back.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
     "expire-holds": {"task": "inventory.tasks.expire_holds", "schedule": 60.0},
@@ -181,6 +259,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "subscriptions.tasks.expire_subscriptions",
         "schedule": crontab(minute="*/5"),
     },
+    # Jobs whose worker stopped are failed; old export files are removed.
+    "jobs-sweep": {"task": "jobs.tasks.sweep", "schedule": 60.0},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(BASE_DIR / ".broker" / "celerybeat-schedule")
 

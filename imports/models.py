@@ -54,10 +54,20 @@ class ImportJob(models.Model):
     change_set = models.UUIDField(default=uuid.uuid4)
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # The header and first rows, read once at upload (a bounded read) for step 2.
+    preview = models.JSONField(default=list, blank=True)
+    # As on jobs.Job: the worker's heartbeat and database session while it runs. A Running
+    # job without a session is still waiting for a worker.
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    backend_pid = models.IntegerField(null=True, blank=True)
+    backend_start = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-id"]
-        indexes = [models.Index(fields=["reseller", "-id"], name="importjob_reseller")]
+        indexes = [
+            models.Index(fields=["reseller", "-id"], name="importjob_reseller"),
+            models.Index(fields=["user", "status"], name="importjob_user_status"),
+        ]
 
     def __str__(self) -> str:
         return f"Import #{self.pk} {self.original_name}"

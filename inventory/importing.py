@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import io
 import logging
 import time
 import uuid
@@ -42,6 +43,7 @@ from django.utils import timezone
 
 from audit.services import AUDIT_INSERT_COLUMNS, AUDIT_TABLE, Actor
 from config import text
+from config.limits import HOLD_DAYS_MAX, NOTES_MAX, TAG_MAX
 from jobs.progress import Progress
 
 from . import lifecycle
@@ -101,7 +103,6 @@ _HEADER_ALIASES = {
 DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
 PREVIEW_ROWS = 10
 MAX_ERRORS = 100
-MAX_COLUMNS = 200
 WRITE_BATCH = 100_000  # rows per INSERT / UPDATE statement of a large import (for progress)
 SNIFF_BYTES = 64 * 1024
 # Spreadsheet formula characters that an export escaped with one leading apostrophe.
@@ -112,6 +113,23 @@ _NUMBER_SQL = r"^\+?[0-9]+$"  # and at most 32 characters (a bounded regex is 7x
 def background_rows() -> int:
     """Files with more data rows than this run in the background (Celery)."""
     return getattr(settings, "IMPORT_BACKGROUND_ROWS", 20_000)
+
+
+def max_rows() -> int:
+    """The most rows one file may hold (``IMPORT_MAX_ROWS``; a header row besides)."""
+    return getattr(settings, "IMPORT_MAX_ROWS", 2_000_000)
+
+
+def max_columns() -> int:
+    """The most columns one file may have (``IMPORT_MAX_COLUMNS``)."""
+    return getattr(settings, "IMPORT_MAX_COLUMNS", 50)
+
+
+def preview_bytes() -> int:
+    """How much of a file the upload request reads (``IMPORT_PREVIEW_BYTES``): a CSV's first
+    bytes, an .xlsx sheet's first unzipped bytes. A file no larger than this is read whole,
+    counted exactly, and may run inline; a larger one runs in the worker."""
+    return getattr(settings, "IMPORT_PREVIEW_BYTES", 1024 * 1024)
 
 
 def import_dir() -> Path:
@@ -166,22 +184,27 @@ def _text(value) -> str:
 def _csv_lines(path: Path) -> Iterator[str]:
     """The file's lines as text; undecodable bytes name their line."""
     with open(path, "rb") as f:
-        for number, raw in enumerate(f, 1):
-            if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
-                raw = raw[3:]
-            try:
-                line = raw.decode("utf-8")
-            except UnicodeDecodeError as exc:
-                bad = raw[exc.start : exc.start + 1].hex().upper()
-                raise ImportFileError(
-                    f"File: line {number} is not UTF-8 text (byte 0x{bad} at position "
-                    f"{exc.start + 1}); save the file as “CSV UTF-8” and upload it again."
-                ) from None
-            if "\x00" in line:
-                raise ImportFileError(
-                    f"File: line {number} contains a NUL byte; this is not a text file."
-                )
-            yield line
+        yield from _decoded_lines(f)
+
+
+def _decoded_lines(raw_lines) -> Iterator[str]:
+    """Lines of bytes as text; undecodable bytes or a NUL name their line."""
+    for number, raw in enumerate(raw_lines, 1):
+        if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
+            raw = raw[3:]
+        try:
+            line = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            bad = raw[exc.start : exc.start + 1].hex().upper()
+            raise ImportFileError(
+                f"File: line {number} is not UTF-8 text (byte 0x{bad} at position "
+                f"{exc.start + 1}); save the file as “CSV UTF-8” and upload it again."
+            ) from None
+        if "\x00" in line:
+            raise ImportFileError(
+                f"File: line {number} contains a NUL byte; this is not a text file."
+            )
+        yield line
 
 
 def sniff_delimiter(path: Path) -> str:
@@ -202,7 +225,47 @@ def sniff_delimiter(path: Path) -> str:
         return best if counts[best] else ","
 
 
+def _too_many_rows() -> ImportFileError:
+    n = max_rows()
+    return ImportFileError(
+        f"File: more than {n:,} rows; one import may hold at most {n:,} rows. "
+        "Split it into smaller files."
+    )
+
+
+def _too_many_columns(number: int) -> ImportFileError:
+    n = max_columns()
+    return ImportFileError(
+        f"File: row {number:,} has more than {n:,} columns; one import may have at most "
+        f"{n:,}. Remove the extra columns."
+    )
+
+
+def _bounded(rows) -> Iterator[tuple[int, list[str]]]:
+    """``rows`` within the bounds: past ``max_rows()`` rows (a header besides) or with a value
+    past ``max_columns()`` columns, ``ImportFileError`` naming the bound. Blank cells past the
+    last column are dropped."""
+    last = max_rows() + 1
+    width = max_columns()
+    for number, cells in rows:
+        if number > last:
+            raise _too_many_rows()
+        if len(cells) > width:
+            if not _blank(cells[width:]):
+                raise _too_many_columns(number)
+            cells = cells[:width]
+        yield number, cells
+
+
 def _raw_rows(
+    path: Path, kind: str, delimiter: str, *, strict: bool = False
+) -> Iterator[tuple[int, list[str]]]:
+    """Every record of the file as (row number, cells), blank rows included, within the
+    bounds of rows and columns (``_bounded``)."""
+    return _bounded(_read_rows(path, kind, delimiter, strict=strict))
+
+
+def _read_rows(
     path: Path, kind: str, delimiter: str, *, strict: bool = False
 ) -> Iterator[tuple[int, list[str]]]:
     """Every record of the file as (row number, cells), blank rows included.
@@ -233,23 +296,82 @@ def _raw_rows(
         raise ImportFileError(f"File: unknown kind “{kind}”.")
 
 
+def _xlsx_archive(path: Path):
+    """The workbook's zip archive, once its unzipped size is within
+    ``IMPORT_MAX_UNCOMPRESSED_SIZE`` (the sizes its directory declares: unzipping stops there)."""
+    import zipfile
+
+    try:
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise ImportFileError(
+            f"File: this is not an Excel .xlsx workbook ({exc.__class__.__name__})."
+        ) from None
+    total = sum(info.file_size for info in archive.infolist())
+    limit = getattr(settings, "IMPORT_MAX_UNCOMPRESSED_SIZE", 2 * 1024**3)
+    if total > limit:
+        archive.close()
+        raise ImportFileError(
+            f"File: this workbook is {total / 2**20:,.0f} MB unzipped; the most one import may "
+            f"be is {limit / 2**20:,.0f} MB unzipped. Split it into smaller files."
+        )
+    return archive
+
+
 def _xlsx_rows(path: Path) -> Iterator[tuple[int, list[str]]]:
+    """The first sheet's rows, numbered as in the sheet. openpyxl parses the cells; the rows
+    are built here from the cells that hold a value, so that a sheet's declared size (or a
+    far-away empty cell) costs nothing, and a value past ``max_columns()`` is refused."""
     import zipfile
 
     from openpyxl import load_workbook
+    from openpyxl.worksheet._reader import WorkSheetParser
 
+    _xlsx_archive(path).close()  # the size bound, before anything is unzipped
     try:
         wb = load_workbook(path, read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
         raise ImportFileError(
             f"File: this is not an Excel .xlsx workbook ({exc.__class__.__name__})."
         ) from None
+    width = max_columns()
+    expected = 1
     try:
         if not wb.worksheets:
             return
         ws = wb.worksheets[0]
-        for number, values in enumerate(ws.iter_rows(values_only=True), ws.min_row or 1):
-            yield number, [_text(v) for v in values]
+        with ws._get_source() as src:
+            parser = WorkSheetParser(
+                src,
+                ws._shared_strings,
+                data_only=True,
+                epoch=wb.epoch,
+                date_formats=wb._date_formats,
+                timedelta_formats=wb._timedelta_formats,
+            )
+            for number, cells in parser.parse():
+                while expected < number:  # rows the sheet leaves out are blank
+                    yield expected, []
+                    expected += 1
+                expected = number + 1
+                values = {
+                    cell["column"]: cell["value"]
+                    for cell in cells
+                    if cell["value"] is not None and cell["value"] != ""
+                }
+                last = max(values, default=0)
+                if last > width:
+                    raise _too_many_columns(number)
+                row = [""] * last
+                for column, value in values.items():
+                    row[column - 1] = _text(value)
+                yield number, row
+    except ImportFileError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - a broken sheet: name the row, not a traceback
+        raise ImportFileError(
+            f"File: row {expected:,} of the sheet cannot be read ({exc.__class__.__name__})."
+        ) from None
     finally:
         wb.close()
 
@@ -318,6 +440,7 @@ class FileInfo:
     has_header: bool
     mapping: list[str]
     preview: list[list[str]]  # the first rows, the header (if any) first
+    exact: bool = True  # rows counted (a small file), else estimated from its start
 
 
 def guess_mapping(first: list[str], columns: int) -> tuple[bool, list[str]]:
@@ -344,14 +467,19 @@ def guess_mapping(first: list[str], columns: int) -> tuple[bool, list[str]]:
 
 
 def inspect_file(path: Path, kind: str, delimiter: str = "") -> FileInfo:
-    """Read the whole file once: check it decodes, count rows, and guess the columns."""
+    """What the upload request learns of a file, with a bounded read: the first rows (for
+    step 2 and the column guess), and the row count: exact for a file of at most
+    ``preview_bytes()``, else an estimate (the worker's dry run counts them). Checks that
+    it decodes as far as it reads; the worker checks the rest."""
     if kind == "csv" and not delimiter:
         delimiter = sniff_delimiter(path)
-    head: list[list[str]] = []
-    rows = 0
-    if kind == "xlsx":
-        rows = _xlsx_estimate(path, head)
+    if kind == "csv":
+        head, rows, exact = _csv_head(path, delimiter)
+    elif kind == "xlsx":
+        head, rows, exact = _xlsx_head(path)
     else:
+        # .xls: the format bounds a sheet (65,536 rows, 256 columns), read whole by xlrd.
+        head, rows, exact = [], 0, True
         for _number, cells in _raw_rows(path, kind, delimiter, strict=True):
             if _blank(cells):
                 continue
@@ -360,60 +488,250 @@ def inspect_file(path: Path, kind: str, delimiter: str = "") -> FileInfo:
                 head.append(cells)
     if not head:
         raise ImportFileError("File: the file is empty; it has no rows.")
-    columns = min(MAX_COLUMNS, max(len(r) for r in head))
+    columns = min(max_columns(), max(len(r) for r in head))
     has_header, mapping = guess_mapping(head[0], columns)
     if has_header:
         rows -= 1
     preview = [(r + [""] * columns)[:columns] for r in head]
-    return FileInfo(kind, delimiter, max(rows, 0), columns, has_header, mapping, preview)
+    return FileInfo(kind, delimiter, max(rows, 0), columns, has_header, mapping, preview, exact)
 
 
-def _xlsx_estimate(path: Path, head: list[list[str]]) -> int:
-    """First rows of an .xlsx, and its row count (from the sheet's dimension when known)."""
-    import zipfile
-
-    from openpyxl import load_workbook
-
+def data_size(path: Path, kind: str) -> int:
+    """The bytes a run reads: the file's, or an .xlsx's unzipped."""
     try:
-        wb = load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise ImportFileError(
-            f"File: this is not an Excel .xlsx workbook ({exc.__class__.__name__})."
-        ) from None
+        if kind == "xlsx":
+            with _xlsx_archive(path) as archive:
+                return sum(info.file_size for info in archive.infolist())
+        return path.stat().st_size
+    except (ImportFileError, OSError):
+        return 0
+
+
+def _csv_head(path: Path, delimiter: str) -> tuple[list[list[str]], int, bool]:
+    """A CSV file's first rows and its row count, from at most ``preview_bytes()``."""
+    budget = preview_bytes()
+    with open(path, "rb") as f:
+        data = f.read(budget + 1)
+    exact = len(data) <= budget
+    if not exact:
+        data = data[:budget]
+        end = data.rfind(b"\n")
+        if end < 0:
+            raise ImportFileError(
+                f"File: the first line is longer than {budget / 2**20:,.1f} MB; this is not a "
+                "file of DIDs."
+            )
+        data = data[: end + 1]
+    head: list[list[str]] = []
+    rows = 0
+    reader = csv.reader(_decoded_lines(io.BytesIO(data)), delimiter=delimiter or ",")
     try:
-        if not wb.worksheets:
-            return 0
-        ws = wb.worksheets[0]
-        counted = 0
-        for values in ws.iter_rows(values_only=True):
-            cells = [_text(v) for v in values]
+        for _number, cells in _bounded(enumerate(reader, 1)):
             if _blank(cells):
                 continue
-            counted += 1
-            head.append(cells)
-            if len(head) > PREVIEW_ROWS:
+            rows += 1
+            if len(head) <= PREVIEW_ROWS:
+                head.append(cells)
+    except csv.Error as exc:
+        if exact:
+            raise ImportFileError(f"File: row {reader.line_num} cannot be read: {exc}.") from None
+        # Cut inside a quoted value: the rows before it are the preview.
+    if not exact:
+        size = path.stat().st_size
+        rows = max(rows, round(rows * size / max(len(data), 1)))
+    return head, rows, exact
+
+
+_XLSX_STRINGS_MAX = 100_000  # shared strings the preview may look up
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+class _CountingReader:
+    """A file-like reader that counts the bytes read through it."""
+
+    def __init__(self, raw):
+        self.raw = raw
+        self.count = 0
+
+    def read(self, n=-1):
+        data = self.raw.read(n)
+        self.count += len(data)
+        return data
+
+
+class _SharedStrings:
+    """An .xlsx's shared strings, read only as far as the preview's cells need."""
+
+    def __init__(self, archive, name: str | None):
+        self._items: list[str] = []
+        self._events = None
+        self._src = None
+        if name is not None:
+            from xml.etree.ElementTree import iterparse
+
+            self._src = _CountingReader(archive.open(name))
+            self._events = iterparse(self._src, events=("end",))
+
+    def __getitem__(self, index: int) -> str:
+        if index >= _XLSX_STRINGS_MAX:
+            raise ImportFileError(
+                "File: the first rows of this workbook use text stored far into the file; "
+                "save it again with Excel, or as CSV, and upload it again."
+            )
+        while len(self._items) <= index and self._events is not None:
+            if self._src.count > 4 * preview_bytes():
+                raise ImportFileError(
+                    "File: the first rows of this workbook use text stored far into the file; "
+                    "save it again with Excel, or as CSV, and upload it again."
+                )
+            try:
+                _event, el = next(self._events)
+            except StopIteration:
+                self._events = None
                 break
-        if len(head) <= PREVIEW_ROWS:
-            return counted
+            if _local(el.tag) == "si":
+                parts = []
+                for child in el:
+                    name = _local(child.tag)
+                    if name == "t":
+                        parts.append(child.text or "")
+                    elif name == "r":
+                        parts.extend(t.text or "" for t in child if _local(t.tag) == "t")
+                self._items.append("".join(parts))
+                el.clear()
+        return self._items[index] if index < len(self._items) else ""
+
+
+def _xlsx_sheet_names(archive) -> tuple[str, str | None]:
+    """The first sheet's and the shared strings' names in the archive."""
+    from xml.etree.ElementTree import fromstring
+
+    names = {info.filename: info for info in archive.infolist()}
+
+    def small(name):
+        if names[name].file_size > 1024 * 1024:
+            raise ImportFileError("File: this is not an Excel .xlsx workbook (workbook.xml).")
+        return fromstring(archive.read(name))
+
+    sheet = None
+    try:
+        book = small("xl/workbook.xml")
+        rels = small("xl/_rels/workbook.xml.rels")
+        first = next(el for el in book.iter() if _local(el.tag) == "sheet")
+        rid = next(v for k, v in first.attrib.items() if _local(k) == "id")
+        target = next(el.get("Target") for el in rels if el.get("Id") == rid)
+        sheet = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+    except (KeyError, StopIteration, ValueError, SyntaxError, TypeError):
+        sheet = None
+    if sheet not in names:
+        sheet = next((n for n in names if n.startswith("xl/worksheets/")), None)
+    if sheet is None:
+        raise ImportFileError("File: this is not an Excel .xlsx workbook (no sheet).")
+    strings = next((n for n in names if n.lower() == "xl/sharedstrings.xml"), None)
+    return sheet, strings
+
+
+def _column_index(ref: str | None) -> int | None:
+    letters = "".join(ch for ch in (ref or "") if ch.isalpha()).upper()
+    if not letters:
+        return None
+    index = 0
+    for ch in letters:
+        index = index * 26 + ord(ch) - 64
+    return index
+
+
+def _xlsx_cell(cell, strings: _SharedStrings) -> str:
+    kind = cell.get("t", "n")
+    if kind == "inlineStr":
+        return "".join(el.text or "" for el in cell.iter() if _local(el.tag) == "t")
+    value = next((el.text for el in cell if _local(el.tag) == "v"), None)
+    if value is None:
+        return ""
+    if kind == "s":
         try:
-            known = ws.max_row
-        except Exception:  # noqa: BLE001 - an unsized sheet: count it
-            known = None
-        if known:
-            return known - (ws.min_row or 1) + 1
-        return counted + sum(1 for _ in ws.iter_rows(min_row=ws.min_row + counted))
-    finally:
-        wb.close()
+            return strings[int(value)]
+        except ValueError:
+            return ""
+    if kind == "b":
+        return "TRUE" if value.strip() in ("1", "true") else "FALSE"
+    if kind in ("str", "e", "d"):
+        return value
+    try:
+        return _text(int(value))
+    except ValueError:
+        try:
+            return _text(float(value))
+        except ValueError:
+            return value
+
+
+def _xlsx_head(path: Path) -> tuple[list[list[str]], int, bool]:
+    """An .xlsx's first rows and its row count, reading at most about ``preview_bytes()`` of
+    the unzipped sheet (and only the shared strings those rows use)."""
+    from xml.etree.ElementTree import ParseError, iterparse
+
+    budget = preview_bytes()
+    width = max_columns()
+    head: list[list[str]] = []
+    rows = 0
+    exact = True
+    with _xlsx_archive(path) as archive:
+        sheet, strings_name = _xlsx_sheet_names(archive)
+        strings = _SharedStrings(archive, strings_name)
+        size = archive.getinfo(sheet).file_size
+        src = _CountingReader(archive.open(sheet))
+        try:
+            for _event, el in iterparse(src, events=("end",)):
+                if src.count > budget and (head or src.count > 4 * budget):
+                    exact = False
+                    break
+                name = _local(el.tag)
+                if name == "sheetData":
+                    break
+                if name != "row":
+                    continue
+                if len(head) <= PREVIEW_ROWS:
+                    cells: dict[int, str] = {}
+                    column = 0
+                    for cell in el:
+                        if _local(cell.tag) != "c":
+                            continue
+                        column = _column_index(cell.get("r")) or column + 1
+                        text = _xlsx_cell(cell, strings)
+                        if text:
+                            if column > width:
+                                raise _too_many_columns(int(el.get("r") or rows + 1))
+                            cells[column] = text
+                    row = [""] * max(cells, default=0)
+                    for i, text in cells.items():
+                        row[i - 1] = text
+                    if not _blank(row):
+                        head.append(row)
+                        rows += 1
+                elif any(
+                    _local(v.tag) in ("v", "is") and (v.text or len(v)) for cell in el for v in cell
+                ):
+                    rows += 1
+                el.clear()
+        except ParseError as exc:
+            raise ImportFileError(f"File: this is not an Excel .xlsx workbook ({exc}).") from None
+    if not head and not exact:
+        raise ImportFileError(
+            f"File: no rows in the first {budget / 2**20:,.1f} MB of the sheet; this is not a "
+            "file of DIDs."
+        )
+    if not exact:
+        rows = max(rows, round(rows * size / max(src.count, 1)))
+    return head, rows, exact
 
 
 def preview(path: Path, kind: str, delimiter: str) -> list[list[str]]:
-    head = []
-    for _number, cells in _raw_rows(path, kind, delimiter):
-        if not _blank(cells):
-            head.append(cells)
-            if len(head) > PREVIEW_ROWS:
-                break
-    return head
+    """The header and first rows (a bounded read)."""
+    return inspect_file(path, kind, delimiter).preview
 
 
 def check_mapping(mapping: list[str]) -> list[str]:
@@ -555,14 +873,23 @@ class _Run:
         indexes = [i for _, i in columns]
         count = 0
         rows = data_rows(spec.path, spec.kind, spec.delimiter, spec.has_header)
-        with self.raw.copy(f"COPY imp_src (rn, {names}) FROM STDIN") as copy:
-            write = copy.write_row
-            for number, cells in rows:
-                n = len(cells)
-                write((number, *[cells[i] if i < n else None for i in indexes]))
-                count += 1
-                if not count % 20_000:
-                    self.progress(count)
+        try:
+            with self.raw.copy(f"COPY imp_src (rn, {names}) FROM STDIN") as copy:
+                write = copy.write_row
+                for number, cells in rows:
+                    n = len(cells)
+                    write((number, *[cells[i] if i < n else None for i in indexes]))
+                    count += 1
+                    if not count % 20_000:
+                        self.progress(count)
+        except psycopg.DataError:
+            # A NUL in a cell (PostgreSQL text cannot hold one): name the line if a CSV's.
+            if spec.kind == "csv":
+                for _line in _csv_lines(spec.path):
+                    pass
+            raise ImportFileError(
+                "File: a cell contains a NUL byte or another character text cannot hold."
+            ) from None
         self.sql("ANALYZE imp_src")
         return count
 
@@ -579,7 +906,7 @@ class _Run:
             first = f.readline(65536)
         if first.startswith(b"\xef\xbb\xbf"):
             first = first[3:]
-        if not first.strip() or not 0 < columns <= MAX_COLUMNS:
+        if not first.strip() or not 0 < columns <= max_columns():
             return False  # a leading blank line: leave it to the Python reader
         cols = [f"c{i}" for i in range(columns)]
         quoted = {",": "','", ";": "';'", "\t": "E'\\t'", "|": "'|'"}
@@ -617,6 +944,8 @@ class _Run:
                         self.progress(total * sent // size if total else None)
         except (DatabaseError, psycopg.Error):
             return False
+        if self.sql("SELECT count(*) FROM imp_raw").fetchone()[0] > max_rows() + 1:
+            raise _too_many_rows()
         fields = []
         for name in LOADED:
             if self.has(name):
@@ -739,6 +1068,9 @@ class _Run:
             "def_ah": AfterHold(spec.after_hold).value,
             "def_tag": spec.tag,
             "def_notes": spec.notes,
+            "hold_days_max": HOLD_DAYS_MAX,
+            "tag_max": TAG_MAX,
+            "notes_max": NOTES_MAX,
             # The lifecycle's table decides; the dry run only explains it row by row.
             "initial": [s.value for s in lifecycle.INITIAL_STATUSES],
             "unassigned": [s.value for s in lifecycle.sources(lifecycle.Trigger.SET_STATUS)],
@@ -839,9 +1171,15 @@ class _Run:
                 WHEN ah_raw IS NOT NULL AND ah_new IS NULL
                   THEN 'After Hold: ' || {_show("ah_raw")}
                        || ' is not Reserved, In Stock or Archive'
-                WHEN hd_raw IS NOT NULL AND hd_raw !~ '^[0-9]{{1,5}}$'
+                WHEN hd_raw IS NOT NULL AND hd_raw !~ '^[0-9]+$'
                   THEN 'Hold days: ' || {_show("hd_raw")} || ' is not a whole number of days'
-                WHEN char_length(tag_in) > 64 THEN 'Tag: longer than 64 characters'
+                WHEN hd_raw IS NOT NULL AND hd_raw::numeric > %(hold_days_max)s
+                  THEN 'Hold days: ' || {_show("hd_raw")}
+                       || ' is more than {HOLD_DAYS_MAX:,} days'
+                WHEN char_length(tag_in) > %(tag_max)s
+                  THEN 'Tag: longer than {TAG_MAX:,} characters'
+                WHEN char_length(notes_in) > %(notes_max)s
+                  THEN 'Notes: longer than {NOTES_MAX:,} characters'
                 WHEN res_name IS NOT NULL AND res_id IS NULL
                   THEN 'Reseller: ' || {_show("res_name")} ||
                        CASE WHEN %(user_res)s::bigint IS NULL THEN ' is not a reseller'
@@ -904,7 +1242,8 @@ class _Run:
               COALESCE(NULLIF(tag_in, ''), %(def_tag)s) AS tag_final,
               COALESCE(NULLIF(notes_in, ''), %(def_notes)s) AS notes_final,
               COALESCE(ah_new, %(def_ah)s) AS ah_final,
-              CASE WHEN hd_raw ~ '^[0-9]{{1,5}}$' THEN hd_raw::integer END AS hd_val,
+              CASE WHEN hd_raw ~ '^[0-9]+$' THEN CASE WHEN hd_raw::numeric <= %(hold_days_max)s
+                   THEN hd_raw::numeric::integer END END AS hd_val,
               CASE WHEN status_new <> cur_status THEN status_new END AS move_to,
               (did_id IS NOT NULL AND tag_in IS NOT NULL
                AND tag_in IS DISTINCT FROM cur_tag) AS set_tag,
@@ -914,8 +1253,10 @@ class _Run:
                AND ah_new IS DISTINCT FROM cur_ah) AS set_ah,
               (did_id IS NOT NULL AND op_id IS NOT NULL
                AND op_id IS DISTINCT FROM cur_op) AS set_op,
-              COALESCE(CASE WHEN did_id IS NOT NULL AND hd_raw ~ '^[0-9]{{1,5}}$'
-                            THEN hd_raw::integer IS DISTINCT FROM cur_hd END, FALSE) AS set_hd
+              COALESCE(CASE WHEN did_id IS NOT NULL AND hd_raw ~ '^[0-9]+$'
+                            THEN CASE WHEN hd_raw::numeric <= %(hold_days_max)s
+                                 THEN hd_raw::numeric::integer IS DISTINCT FROM cur_hd END
+                       END, FALSE) AS set_hd
             FROM (
             SELECT src.rn, src.number,
               {inputs}
@@ -1110,6 +1451,9 @@ def _checked(spec: ImportSpec, progress: Callable) -> tuple[_Run, ImportReport]:
             raise ImportFileError("Operator: the default operator is not one of yours any more.")
     if not spec.path.is_file():
         raise ImportFileError("File: the uploaded file is gone; upload it again.")
+    for label, value, limit in (("Tag", spec.tag, TAG_MAX), ("Notes", spec.notes, NOTES_MAX)):
+        if value and len(value) > limit:
+            raise ImportFileError(f"{label}: the default is longer than {limit:,} characters.")
     run = _Run(spec, progress)
     run.load()
     run.lookups()
@@ -1206,67 +1550,92 @@ def _remove_file(job):
 def run_job(job_id: int, mode: str, *, background: bool = False) -> None:
     """Run a job's dry run (``mode`` "check") or apply ("all" or "valid"). Never raises: the
     job records the outcome for the page to show. ``background`` (the Celery task) also
-    writes the progress as it goes, for the page's progress bar."""
-    from imports.models import ImportJob
+    writes the progress as it goes, for the page's progress bar.
 
-    job = ImportJob.objects.select_related("user").get(pk=job_id)
-    job.status = ImportJob.Status.RUNNING
-    job.mode = mode
-    job.message = ""
-    job.rows_done = 0
-    job.stage = "Starting"
-    job.save(update_fields=["status", "mode", "message", "rows_done", "stage"])
-    spec = spec_for(job)
+    In the background it is safe to run again (the task is acks-late): a task for a job
+    that has moved on does nothing, and one whose worker died runs the job again. The
+    outcome is written only while this attempt holds the job (``jobs.services.claim``); an
+    apply's outcome commits with its rows, so a job failed as stale meanwhile changes nothing.
+    """
     from imports.models import ImportJob
+    from jobs import services as jobs
+
+    running = ImportJob.Status.RUNNING
+    if background:
+        if not ImportJob.objects.filter(pk=job_id, status=running, mode=mode).exists():
+            return
+        claimed = jobs.claim(ImportJob, job_id, waiting=[])
+        if claimed is None:
+            return
+        mine = {"pk": job_id, "status": running, "backend_pid": claimed.backend_pid}
+        ImportJob.objects.filter(**mine).update(message="", rows_done=0, stage="Starting")
+    else:
+        ImportJob.objects.filter(pk=job_id).update(
+            status=running, mode=mode, message="", rows_done=0, stage="Starting"
+        )
+        mine = {"pk": job_id, "status": running}
+    job = ImportJob.objects.select_related("user").get(pk=job_id)
+    spec = spec_for(job)
 
     progress = Progress(
         ImportJob._meta.db_table, job.pk if background else None, done_column="rows_done"
     )
 
+    def record(**fields):
+        fields.update(stage="", backend_pid=None, backend_start=None)
+        if not ImportJob.objects.filter(**mine).update(**fields):
+            raise jobs.JobLost()
+
     def finish(rep: ImportReport, status: str, message: str = ""):
-        job.status = status
-        job.counts = rep.counts()
-        job.errors = rep.errors
-        job.rows_total = rep.rows
-        job.rows_done = rep.rows
-        job.message = message
-        job.stage = ""
+        fields = {
+            "status": status,
+            "counts": rep.counts(),
+            "errors": rep.errors,
+            "rows_total": rep.rows,
+            "rows_done": rep.rows,
+            "message": message,
+        }
         if status == ImportJob.Status.DONE:
-            job.finished_at = timezone.now()
-        job.save()
+            fields["finished_at"] = timezone.now()
+        record(**fields)
+
+    def fail(message: str):
+        record(status=ImportJob.Status.FAILED, message=message)
+        _remove_file(job)
 
     try:
-        if mode == "check":
-            rep = check(spec, progress=progress)
-            finish(rep, ImportJob.Status.DRY_RUN)
-        else:
-            apply(
-                spec,
-                actor=_actor_for(job),
-                only_valid=mode == "valid",
-                progress=progress,
-                on_applied=lambda rep: finish(rep, ImportJob.Status.DONE),
+        try:
+            if mode == "check":
+                rep = check(spec, progress=progress)
+                finish(rep, ImportJob.Status.DRY_RUN)
+            else:
+                apply(
+                    spec,
+                    actor=_actor_for(job),
+                    only_valid=mode == "valid",
+                    progress=progress,
+                    on_applied=lambda rep: finish(rep, ImportJob.Status.DONE),
+                )
+                _remove_file(job)
+        except jobs.JobLost:
+            raise
+        except ImportRefused as exc:
+            finish(exc.report, ImportJob.Status.DRY_RUN, str(exc))
+        except (ImportConflict, lifecycle.LifecycleError) as exc:
+            record(
+                status=ImportJob.Status.DRY_RUN if job.counts else ImportJob.Status.MAPPED,
+                message=f"{exc} Nothing was imported." if "Nothing" not in str(exc) else str(exc),
             )
-            _remove_file(job)
-    except ImportRefused as exc:
-        finish(exc.report, ImportJob.Status.DRY_RUN, str(exc))
-    except (ImportConflict, lifecycle.LifecycleError) as exc:
-        job.status = ImportJob.Status.DRY_RUN if job.counts else ImportJob.Status.MAPPED
-        job.message = f"{exc} Nothing was imported." if "Nothing" not in str(exc) else str(exc)
-        job.stage = ""
-        job.save(update_fields=["status", "message", "stage"])
-    except ImportFileError as exc:
-        job.status = ImportJob.Status.FAILED
-        job.message = str(exc)
-        job.stage = ""
-        job.save(update_fields=["status", "message", "stage"])
-    except Exception as exc:
-        # Unexpected: the traceback goes to the log, the user gets a plain outcome.
-        log.exception("Import job %s failed", job_id)
-        job.status = ImportJob.Status.FAILED
-        job.message = f"The import failed and nothing was imported ({exc.__class__.__name__})."
-        job.stage = ""
-        job.save(update_fields=["status", "message", "stage"])
+        except ImportFileError as exc:
+            fail(str(exc))
+        except Exception as exc:
+            # Unexpected: the traceback goes to the log, the user gets a plain outcome.
+            log.exception("Import job %s failed", job_id)
+            fail(f"The import failed and nothing was imported ({exc.__class__.__name__}).")
+    except jobs.JobLost:
+        log.warning("Import job %s: another attempt or the stale check took it over", job_id)
+    except DatabaseError:
+        log.exception("Import job %s: could not record its outcome", job_id)
     finally:
         progress.close()
 

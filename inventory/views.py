@@ -23,7 +23,7 @@ from . import lifecycle, outcomes
 from .choices import AfterHold, Status
 from .filters import DIDFilter
 from .forms import AssignForm, DIDEditForm, MassEditForm, NewDIDsForm
-from .paging import Sort, paginate
+from .paging import Sort, paginate, shown
 from .scoping import dids_for
 from .services import (
     DIDsExist,
@@ -82,6 +82,19 @@ def _per_page(params) -> int:
     return value if value in PAGE_SIZES else 20
 
 
+def _list_notices(params) -> list[str]:
+    """What the list shows instead of an unknown sort or page size the URL asks for."""
+    notices = []
+    raw = params.get("sort", "")
+    if raw and raw.lstrip("-") not in SORTS:
+        label = _sort_of(params)[0].label
+        notices.append(f"Sort: “{shown(raw)}” is not a column; sorted by {label}.")
+    if params.get("per_page") and str(_per_page(params)) != params.get("per_page").strip():
+        sizes = ", ".join(str(n) for n in PAGE_SIZES[:-1]) + f" or {PAGE_SIZES[-1]}"
+        notices.append(f"Rows per page: choose {sizes}; showing {_per_page(params)}.")
+    return notices
+
+
 def _reverse_or_none(name):
     try:
         return reverse(name)
@@ -112,6 +125,10 @@ def did_list(request):
             "operator", "reseller", "client", "account", "subscription__package"
         )
         page = paginate(qs, sort, descending, per_page, request.GET)
+        if page.notice:
+            messages.warning(request, page.notice)
+    for notice in _list_notices(request.GET):
+        messages.warning(request, notice)
 
     search_query = _query(request.GET, drop=("sort", "per_page", "show"))
     search = _search_form_values(request, filterset)
@@ -222,22 +239,26 @@ def did_new(request):
             if count:
                 existing = DIDsExist(count, total)
                 return _did_new_page(request, form, existing)
-            job = jobs.start(
-                Job.Kind.CREATE_DIDS,
-                user=request.user,
-                total=form.spec.total,
-                back_url=back,
-                params={
-                    "numbers": data["numbers"],
-                    "operator_id": data["operator"].pk,
-                    "status": data["status"],
-                    "after_hold": data["after_hold"],
-                    "tag": data["tag"].strip(),
-                    "notes": data["notes"],
-                    "skip_existing": choice == "skip",
-                },
-            )
-            return redirect("jobs:detail", pk=job.pk)
+            try:
+                job = jobs.start(
+                    Job.Kind.CREATE_DIDS,
+                    user=request.user,
+                    total=form.spec.total,
+                    back_url=back,
+                    params={
+                        "numbers": data["numbers"],
+                        "operator_id": data["operator"].pk,
+                        "status": data["status"],
+                        "after_hold": data["after_hold"],
+                        "tag": data["tag"].strip(),
+                        "notes": data["notes"],
+                        "skip_existing": choice == "skip",
+                    },
+                )
+                return redirect("jobs:detail", pk=job.pk)
+            except jobs.TooManyJobs as exc:  # the per-user limit of running jobs
+                messages.error(request, str(exc))
+                return _did_new_page(request, form, None)
         try:
             result = create_dids(
                 form.spec,
@@ -473,43 +494,55 @@ def mass_edit(request):
         )
 
     if total > jobs.threshold():
-        job = jobs.start(
-            Job.Kind.MASS_EDIT,
-            user=request.user,
-            total=total,
-            back_url=back,
-            params={
-                "action": action,
-                "q": request.POST.get("q", "") if ids is None else "",
-                "ids": ids,
-                "set_status": form.cleaned_data.get("set_status", "") if action != "delete" else "",
-                "changes": form.changes() if action != "delete" else {},
-                "promised": outcomes.promised_count(request.POST.get("promised")),
-            },
-        )
-        return redirect("jobs:detail", pk=job.pk)
+        try:
+            job = jobs.start(
+                Job.Kind.MASS_EDIT,
+                user=request.user,
+                total=total,
+                back_url=back,
+                params={
+                    "action": action,
+                    "q": request.POST.get("q", "") if ids is None else "",
+                    "ids": ids,
+                    "set_status": (
+                        form.cleaned_data.get("set_status", "") if action != "delete" else ""
+                    ),
+                    "changes": form.changes() if action != "delete" else {},
+                    "promised": outcomes.promised_count(request.POST.get("promised")),
+                },
+            )
+            return redirect("jobs:detail", pk=job.pk)
+        except jobs.TooManyJobs as exc:  # the per-user limit of running jobs
+            messages.error(request, str(exc))
+            return redirect(back)
 
     # The count the confirmation page promised travels with the POST: if rows changed in
     # between, the message says how many were applied, how many were not, and why.
     promised = outcomes.promised_count(request.POST.get("promised"))
     actor = Actor.for_user(request.user)
-    with transaction.atomic():
-        if action == "delete":
-            outcome = outcomes.delete_outcome(delete_dids(qs, actor=actor, strict=False), promised)
-        else:
-            set_status = form.cleaned_data.get("set_status")
-            result = (
-                lifecycle.change_status(qs, set_status, actor=actor, strict=False)
-                if set_status
-                else None
-            )
-            fields = form.changes()
-            outcome = outcomes.update_outcome(
-                set_status=set_status or "",
-                status_result=result,
-                edited=update_dids(qs, fields, actor=actor) if fields else None,
-                promised=promised,
-            )
+    try:
+        with transaction.atomic():
+            if action == "delete":
+                outcome = outcomes.delete_outcome(
+                    delete_dids(qs, actor=actor, strict=False), promised
+                )
+            else:
+                set_status = form.cleaned_data.get("set_status")
+                result = (
+                    lifecycle.change_status(qs, set_status, actor=actor, strict=False)
+                    if set_status
+                    else None
+                )
+                fields = form.changes()
+                outcome = outcomes.update_outcome(
+                    set_status=set_status or "",
+                    status_result=result,
+                    edited=update_dids(qs, fields, actor=actor) if fields else None,
+                    promised=promised,
+                )
+    except lifecycle.DIDsBusy as exc:  # deadlocked twice with other work: nothing changed
+        messages.error(request, f"Mass Edit: {exc}")
+        return redirect(back)
     getattr(messages, outcome.level)(request, outcome.message)
     return redirect(back)
 

@@ -10,7 +10,6 @@ endpoint for the progress bar. A job of another reseller is a 404.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from django import forms
@@ -18,7 +17,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
-from django.http import FileResponse, JsonResponse, StreamingHttpResponse
+from django.http import JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -26,7 +25,10 @@ from django.views.decorators.http import require_POST
 
 from accounts.tenancy import scoped
 from config import text
+from config.limits import NOTES_MAX, length_message
 from imports.models import ImportJob
+from jobs import services as jobs
+from jobs.models import Job
 from operators.models import Operator
 
 from . import exporting, importing
@@ -57,7 +59,12 @@ def _filter_errors(filterset) -> str:
 
 @login_required
 def did_export(request):
-    """The DIDs the current search shows (all pages), in the list's order, as CSV or XLSX."""
+    """The DIDs the current search shows (all pages), in the list's order, as CSV or XLSX.
+
+    A request does a bounded amount of work: a CSV of at most ``BACKGROUND_THRESHOLD`` rows
+    streams at once; a larger CSV, and every XLSX (openpyxl builds it in the worker's
+    memory and CPU), is written by a background job whose page offers the file to download.
+    """
     fmt = (request.GET.get("format") or "csv").lower()
     if fmt not in ("csv", "xlsx"):
         return _bad_request(request, f"Format: “{fmt}” is not csv or xlsx.")
@@ -67,22 +74,33 @@ def did_export(request):
     sort, descending, _value = _sort_of(request.GET)
     order_by = sort.order_by(descending)
     stamp = timezone.localtime().strftime("%Y-%m-%d-%H%M%S")
-    if fmt == "csv":
+    if fmt == "csv" and _at_most(filterset.qs, jobs.threshold()):
         response = StreamingHttpResponse(
             exporting.export_csv_rows(filterset.qs, order_by),
             content_type="text/csv; charset=utf-8",
         )
         response["Content-Disposition"] = f'attachment; filename="dids-{stamp}.csv"'
         return response
+    query = request.GET.copy()
+    query.pop("format", None)
+    back = reverse("inventory:did_list") + (f"?{query.urlencode()}" if query else "")
     try:
-        path = exporting.write_xlsx(filterset.qs, order_by)
-    except exporting.ExportTooLarge as exc:
-        return _bad_request(request, str(exc))
-    handle = open(path, "rb")  # noqa: SIM115 - FileResponse closes it
-    os.unlink(path)  # the open handle keeps the data until the response is sent
-    return FileResponse(
-        handle, as_attachment=True, filename=f"dids-{stamp}.xlsx", content_type=XLSX_TYPE
-    )
+        job = jobs.start(
+            Job.Kind.EXPORT_XLSX if fmt == "xlsx" else Job.Kind.EXPORT_CSV,
+            user=request.user,
+            total=0,
+            back_url=back,
+            params={"q": query.urlencode(), "file_name": f"dids-{stamp}.{fmt}"},
+        )
+    except jobs.TooManyJobs as exc:
+        messages.error(request, str(exc))
+        return redirect(back)
+    return redirect("jobs:detail", pk=job.pk)
+
+
+def _at_most(queryset, limit: int) -> bool:
+    """Whether ``queryset`` has at most ``limit`` rows (counting no further than that)."""
+    return queryset.order_by().values("pk")[: limit + 1].count() <= limit
 
 
 # --------------------------------------------------------------------------- Import DIDs
@@ -135,7 +153,13 @@ class ImportUploadForm(forms.Form):
         required=False,
         error_messages={"max_length": "Tag: at most 64 characters."},
     )
-    notes = forms.CharField(label="Notes", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    notes = forms.CharField(
+        label="Notes",
+        required=False,
+        max_length=NOTES_MAX,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"max_length": length_message("Notes", NOTES_MAX)},
+    )
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -207,6 +231,8 @@ def did_import(request):
         upload = data["file"]
         path = importing.store_upload(upload)
         try:
+            # A bounded read: the first rows and a row count (exact for a small file, else
+            # an estimate). The worker's dry run reads, counts and checks every row.
             info = importing.inspect_file(path, form.kind, DELIMITERS.get(data["delimiter"], ""))
         except importing.ImportFileError as exc:
             path.unlink(missing_ok=True)
@@ -229,6 +255,7 @@ def did_import(request):
                 },
                 mapping=info.mapping,
                 rows_total=info.rows,
+                preview=info.preview,
             )
             return redirect("inventory:did_import_map", pk=job.pk)
     return render(
@@ -242,18 +269,45 @@ def did_import(request):
     )
 
 
+def _runs_inline(job: ImportJob) -> bool:
+    """A small file (at most ``background_rows()`` rows, and at most ``preview_bytes()`` to
+    read) runs in the request; any other in the worker. So a request reads a bounded amount."""
+    return (
+        job.rows_total <= importing.background_rows()
+        and importing.data_size(Path(job.file_path), job.kind) <= importing.preview_bytes()
+    )
+
+
 def _start(job: ImportJob, mode: str) -> None:
-    """Run ``mode`` ("check", "all", "valid") now, or queue it if the file is large."""
-    if job.rows_total > importing.background_rows():
+    """Run ``mode`` ("check", "all", "valid") now, or queue it if the file is large.
+    ``jobs.TooManyJobs`` if the user has enough jobs running already."""
+    if not _runs_inline(job):
         from .tasks_io import run_import
 
-        job.status = ImportJob.Status.RUNNING
-        job.mode = mode
-        job.stage = "Waiting for a worker"
-        job.rows_done = 0
-        job.message = ""
-        job.save(update_fields=["status", "mode", "stage", "rows_done", "message"])
-        transaction.on_commit(lambda: run_import.delay(job.pk, mode))
+        jobs.fail_stale(user=job.user)
+        with transaction.atomic():
+            jobs.reserve_slot(job.user)
+            job.status = ImportJob.Status.RUNNING
+            job.mode = mode
+            job.stage = "Waiting for a worker"
+            job.rows_done = 0
+            job.message = ""
+            job.heartbeat_at = None
+            job.backend_pid = None
+            job.backend_start = None
+            job.save(
+                update_fields=[
+                    "status",
+                    "mode",
+                    "stage",
+                    "rows_done",
+                    "message",
+                    "heartbeat_at",
+                    "backend_pid",
+                    "backend_start",
+                ]
+            )
+            transaction.on_commit(lambda: run_import.delay(job.pk, mode))
     else:
         importing.run_job(job.pk, mode)
 
@@ -265,7 +319,8 @@ def did_import_map(request, pk):
     if job.status == ImportJob.Status.RUNNING or job.status == ImportJob.Status.DONE:
         return redirect("inventory:did_import_job", pk=job.pk)
     try:
-        head = importing.preview(Path(job.file_path), job.kind, job.delimiter)
+        # Read at upload (a bounded read); older jobs read it again, as boundedly.
+        head = job.preview or importing.preview(Path(job.file_path), job.kind, job.delimiter)
     except (importing.ImportFileError, OSError) as exc:
         if not isinstance(exc, importing.ImportFileError):
             exc = "File: the uploaded file is gone; upload it again."
@@ -286,7 +341,11 @@ def did_import_map(request, pk):
         job.counts = {}
         job.errors = []
         job.save()
-        _start(job, "check")
+        try:
+            _start(job, "check")
+        except jobs.TooManyJobs as exc:
+            messages.error(request, str(exc))
+            return redirect("inventory:did_import_map", pk=job.pk)
         return redirect("inventory:did_import_job", pk=job.pk)
     rows = [(r + [""] * columns)[:columns] for r in head]
     selects = [form[f"col_{i}"] for i in range(columns)]
@@ -309,6 +368,8 @@ def did_import_map(request, pk):
 def did_import_job(request, pk):
     """Step 3 and after: the progress, the dry run's outcome, or the import's."""
     job = _job(request, pk)
+    if jobs.fail_stale(pk=job.pk, model=ImportJob):  # its worker stopped
+        job.refresh_from_db()
     if job.status in (ImportJob.Status.UPLOADED, ImportJob.Status.MAPPED):
         return redirect("inventory:did_import_map", pk=job.pk)
     errors = [importing.refusal_text(e) for e in job.errors]
@@ -346,7 +407,11 @@ def did_import_apply(request, pk):
     if job.status != ImportJob.Status.DRY_RUN:
         messages.error(request, "Apply: this import is not waiting to be applied.")
         return redirect("inventory:did_import_job", pk=job.pk)
-    _start(job, mode)
+    try:
+        _start(job, mode)
+    except jobs.TooManyJobs as exc:
+        messages.error(request, str(exc))
+        return redirect("inventory:did_import_job", pk=job.pk)
     job.refresh_from_db()
     if job.status == ImportJob.Status.DONE:
         c = job.counts
@@ -363,6 +428,8 @@ def did_import_apply(request, pk):
 def did_import_progress(request, pk):
     """The job's progress for the page's progress bar (polled once a second)."""
     job = _job(request, pk)
+    if jobs.fail_stale(pk=job.pk, model=ImportJob):  # its worker stopped
+        job.refresh_from_db()
     return JsonResponse(
         {
             "id": job.pk,
@@ -384,12 +451,22 @@ def did_import_progress(request, pk):
 @login_required
 @require_POST
 def did_import_cancel(request, pk):
-    """Forget an import that has not been applied, with its file."""
+    """Forget an import that has not been applied, with its file. One whose worker stopped
+    (failed as stale first) or that no worker has started yet can be cancelled too."""
     job = _job(request, pk)
-    if job.status in (ImportJob.Status.RUNNING, ImportJob.Status.DONE):
+    jobs.fail_stale(pk=job.pk, model=ImportJob)
+    job.refresh_from_db()
+    waiting = {"pk": job.pk, "status": ImportJob.Status.RUNNING, "backend_pid": None}
+    if job.status == ImportJob.Status.DONE or (
+        job.status == ImportJob.Status.RUNNING and not ImportJob.objects.filter(**waiting).exists()
+    ):
         messages.error(request, "Cancel: this import is running or applied already.")
         return redirect("inventory:did_import_job", pk=job.pk)
-    Path(job.file_path).unlink(missing_ok=True)
-    job.delete()
+    # Conditional: a worker that takes the job meanwhile keeps it (and cancel says so).
+    if not ImportJob.objects.filter(pk=job.pk, status=job.status, backend_pid=None).delete()[0]:
+        messages.error(request, "Cancel: this import is running or applied already.")
+        return redirect("inventory:did_import_job", pk=job.pk)
+    if job.file_path:
+        Path(job.file_path).unlink(missing_ok=True)
     messages.info(request, f"Cancelled the import of {job.original_name}; nothing changed.")
     return redirect("inventory:did_import")

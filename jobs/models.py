@@ -8,12 +8,15 @@ class Job(models.Model):
     class Kind(models.TextChoices):
         CREATE_DIDS = "create_dids", "New DIDs"
         MASS_EDIT = "mass_edit", "Mass Edit"
+        EXPORT_XLSX = "export_xlsx", "Export DIDs (XLSX)"
+        EXPORT_CSV = "export_csv", "Export DIDs (CSV)"
 
     class Status(models.TextChoices):
         QUEUED = "queued", "Queued"
         RUNNING = "running", "Running"
         DONE = "done", "Done"
         FAILED = "failed", "Failed"
+        CANCELLED = "cancelled", "Cancelled"
 
     kind = models.CharField(max_length=32, choices=Kind.choices)
     user = models.ForeignKey(
@@ -33,9 +36,21 @@ class Job(models.Model):
     back_url = models.CharField(max_length=2000, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # Written by the running worker (each progress step, and every JOB_HEARTBEAT_SECONDS):
+    # a Running job whose heartbeat is older than JOB_STALE_AFTER lost its worker.
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    # The worker's database session (pid and start, as in pg_stat_activity) while it runs:
+    # a restarted or stale job ends that session so that its locks go at once.
+    backend_pid = models.IntegerField(null=True, blank=True)
+    backend_start = models.DateTimeField(null=True, blank=True)
+    # An export's file (under EXPORT_DIR) and the name it downloads as; removed after
+    # JOB_FILE_TTL, or with the job.
+    file_path = models.CharField(max_length=500, blank=True, default="")
+    file_name = models.CharField(max_length=255, blank=True, default="")
 
     class Meta:
         ordering = ["-id"]
+        indexes = [models.Index(fields=["user", "status"], name="job_user_status")]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} #{self.pk}"

@@ -1,14 +1,32 @@
 """Starting and running background jobs. The work itself is the same service a small request
-calls inline (``create_dids``, ``change_status``, ``update_dids``, ``delete_dids``): one
-transaction, all or nothing; the job only adds a queue and a progress bar."""
+calls inline (``create_dids``, ``change_status``, ``update_dids``, ``delete_dids``, the
+exports): one transaction, all or nothing; the job only adds a queue and a progress bar.
+
+Jobs are safe to run again. The Celery tasks are acks-late and reject-on-worker-lost, so a
+task whose worker died is delivered again: ``run`` does nothing for a job that is done,
+failed or cancelled, and restarts one that was running (its worker's transaction rolled
+back, so it changed nothing; its database session is ended first). The outcome is written
+only by the attempt that holds the job (its database session is on the row), inside the
+work's transaction for the writes, so a job failed as stale meanwhile stays "nothing changed".
+
+A job that stopped beating (``JOB_STALE_AFTER``) is failed by ``fail_stale``: from the
+``jobs.tasks.sweep`` beat task, and whenever its page is viewed.
+
+How many jobs a user may have waiting or running at once (``JOBS_PER_USER``, across these
+jobs and the import jobs) is decided by ``reserve_slot``, and only there.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
+import shutil
+import uuid
+from pathlib import Path
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.db import transaction
+from django.db import DatabaseError, connection, transaction
 from django.http import QueryDict
 from django.utils import timezone
 
@@ -19,56 +37,189 @@ from .progress import Progress
 
 log = logging.getLogger(__name__)
 
+STALE_MESSAGE = "The worker stopped; nothing was changed."
+CANCELLED_MESSAGE = "Cancelled; nothing was changed."
+
 
 def threshold() -> int:
-    """Above this many DIDs, New DIDs and Mass Edit run in the background."""
+    """Above this many DIDs, New DIDs and Mass Edit run in the background; above this many
+    rows, so does a CSV export (XLSX exports always do)."""
     return settings.BACKGROUND_THRESHOLD
 
 
-def start(kind: str, *, user, params: dict, total: int, back_url: str = "") -> Job:
-    job = Job.objects.create(
-        kind=kind,
-        user=user,
-        reseller_id=getattr(user, "reseller_id", None),
-        params=params,
-        total=total,
-        back_url=back_url,
-        stage="Waiting for a worker",
-    )
-    from .tasks import run_job
+# --------------------------------------------------------------------------- the per-user limit
 
-    transaction.on_commit(lambda: run_job.delay(job.pk))
+
+class TooManyJobs(Exception):
+    """The user has ``JOBS_PER_USER`` jobs waiting or running; ``str()`` says so."""
+
+    def __init__(self, limit: int):
+        self.limit = limit
+        noun = "job" if limit == 1 else "jobs"
+        super().__init__(f"You already have {limit:,} {noun} running; wait for one to finish.")
+
+
+def jobs_per_user() -> int:
+    return getattr(settings, "JOBS_PER_USER", 2)
+
+
+def active_jobs(user) -> int:
+    """The user's jobs that are waiting for a worker or running: New DIDs, Mass Edit and
+    exports (``Job``) and imports (``ImportJob``) alike."""
+    from imports.models import ImportJob
+
+    waiting = Job.objects.filter(user=user, status__in=[Job.Status.QUEUED, Job.Status.RUNNING])
+    importing = ImportJob.objects.filter(user=user, status=ImportJob.Status.RUNNING)
+    return waiting.count() + importing.count()
+
+
+def reserve_slot(user) -> None:
+    """Raise ``TooManyJobs`` if ``user`` may not start another background job now.
+
+    The one place that decides it. Call it inside the transaction that then creates (or
+    queues) the job: it locks the user's row, so two requests cannot both take the last
+    slot. Stale jobs are failed first (in their own transaction), so a dead worker does not
+    hold a slot.
+    """
+    from accounts.models import User
+
+    if user is None or user.pk is None:
+        return
+    assert connection.in_atomic_block, "reserve_slot needs the transaction that starts the job"
+    list(User.objects.select_for_update().filter(pk=user.pk).values_list("pk"))
+    limit = jobs_per_user()
+    if active_jobs(user) >= limit:
+        raise TooManyJobs(limit)
+
+
+def start(kind: str, *, user, params: dict, total: int, back_url: str = "") -> Job:
+    """Queue a job for ``user``; ``TooManyJobs`` if the user has enough running already."""
+    fail_stale(user=user)
+    with transaction.atomic():
+        reserve_slot(user)
+        job = Job.objects.create(
+            kind=kind,
+            user=user,
+            reseller_id=getattr(user, "reseller_id", None),
+            params=params,
+            total=total,
+            back_url=back_url,
+            stage="Waiting for a worker",
+        )
+        from .tasks import run_job
+
+        transaction.on_commit(lambda: run_job.delay(job.pk))
     return job
 
 
-def run(job_id: int) -> Job:
-    job = Job.objects.select_related("user").get(pk=job_id)
-    if job.status != Job.Status.QUEUED:
-        return job
-    Job.objects.filter(pk=job.pk).update(status=Job.Status.RUNNING, stage="Starting")
-    progress = Progress(Job._meta.db_table, job.pk)
+# --------------------------------------------------------------------------- running
+
+
+class JobLost(Exception):
+    """Another attempt took the job over, or it was failed as stale: this attempt's work
+    must not commit."""
+
+
+def backend() -> tuple[int, dt.datetime]:
+    """This connection's database session: its pid and start time (pg_stat_activity)."""
+    with connection.cursor() as cur:
+        cur.execute("SELECT pid, backend_start FROM pg_stat_activity WHERE pid = pg_backend_pid()")
+        return cur.fetchone()
+
+
+def end_backend(pid: int | None, started: dt.datetime | None) -> bool:
+    """End the database session of a dead (or superseded) attempt, so that its locks go now
+    and not when its last query ends. Only that session: the pid with that start time (a
+    pid alone may have been reused). Returns whether a session was ended."""
+    if not pid or started is None:
+        return False
     try:
-        message = HANDLERS[job.kind](job, progress)
+        with transaction.atomic(), connection.cursor() as cur:
+            cur.execute("SELECT pg_stat_clear_snapshot()")  # the sessions as they are now
+            cur.execute(
+                "SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity "
+                "WHERE pid = %s AND backend_start = %s AND pid <> pg_backend_pid()",
+                [pid, started],
+            )
+            row = cur.fetchone()
+    except DatabaseError:
+        log.warning("Could not end the database session %s of a stopped job", pid)
+        return False
+    return bool(row and row[0])
+
+
+def claim(model, pk: int, *, waiting: list[str]):
+    """Take job ``pk`` for this attempt: returns the job, or None when there is nothing to
+    do (it is gone, finished, failed or cancelled, or another attempt took it).
+
+    ``waiting`` are the statuses a job waits in; a Running job with a session on it is a
+    re-delivered task whose worker died: its session is ended and the job starts again.
+    """
+    job = model.objects.filter(pk=pk).first()
+    if job is None or (job.status not in waiting and job.status != "running"):
+        return None
+    if job.status == "running" and job.backend_pid:
+        log.warning("%s %s: its worker stopped; running it again", model.__name__, pk)
+        end_backend(job.backend_pid, job.backend_start)
+    pid, started = backend()
+    now = timezone.now()
+    taken = model.objects.filter(
+        pk=pk, status=job.status, backend_pid=job.backend_pid, backend_start=job.backend_start
+    ).update(status="running", backend_pid=pid, backend_start=started, heartbeat_at=now)
+    if not taken:
+        return None
+    job.refresh_from_db()
+    return job
+
+
+def run(job_id: int) -> Job | None:
+    """Run job ``job_id`` (the Celery task's body); safe to call again for the same job."""
+    job = claim(Job, job_id, waiting=[Job.Status.QUEUED])
+    if job is None:
+        return Job.objects.filter(pk=job_id).first()
+    mine = {"pk": job.pk, "status": Job.Status.RUNNING, "backend_pid": job.backend_pid}
+    Job.objects.filter(**mine).update(stage="Starting", done=0)
+    progress = Progress(Job._meta.db_table, job.pk)
+    extra: dict = {}
+    try:
+        with transaction.atomic():
+            result = HANDLERS[job.kind](job, progress)
+            message, extra = result if isinstance(result, tuple) else (result, {})
+            finished = Job.objects.filter(**mine).update(
+                status=Job.Status.DONE,
+                # A handler may return an ``inventory.outcomes.Outcome``: done, but with
+                # refusals or fewer DIDs than promised, is not shown as a success.
+                ok=getattr(message, "ok", True),
+                done=job.total,
+                stage="Done",
+                message=str(message),
+                finished_at=timezone.now(),
+                heartbeat_at=timezone.now(),
+                backend_pid=None,
+                backend_start=None,
+                **extra,
+            )
+            if not finished:
+                raise JobLost()
+    except JobLost:
+        log.warning("Job %s: another attempt or the stale check took it; rolled back", job.pk)
+        _remove(extra.get("file_path"))
     except Exception as exc:  # noqa: BLE001 - the user sees why; the transaction rolled back
+        _remove(extra.get("file_path"))
         if not _is_user_error(exc):
             log.exception("Job %s failed", job.pk)
-        Job.objects.filter(pk=job.pk).update(
-            status=Job.Status.FAILED,
-            ok=False,
-            message=f"Nothing was changed. {exc}",
-            finished_at=timezone.now(),
-        )
-    else:
-        Job.objects.filter(pk=job.pk).update(
-            status=Job.Status.DONE,
-            # A handler may return an ``inventory.outcomes.Outcome``: done, but with refusals
-            # or fewer DIDs than promised, is not shown as a success.
-            ok=getattr(message, "ok", True),
-            done=job.total,
-            stage="Done",
-            message=str(message),
-            finished_at=timezone.now(),
-        )
+        try:
+            Job.objects.filter(**mine).update(
+                status=Job.Status.FAILED,
+                ok=False,
+                message=f"Nothing was changed. {exc}",
+                stage="",
+                finished_at=timezone.now(),
+                backend_pid=None,
+                backend_start=None,
+            )
+        except DatabaseError:
+            log.exception("Job %s: could not record its failure", job.pk)
     finally:
         progress.close()
     job.refresh_from_db()
@@ -133,7 +284,184 @@ def _mass_edit(job: Job, progress):
         )
 
 
-HANDLERS = {Job.Kind.CREATE_DIDS: _create_dids, Job.Kind.MASS_EDIT: _mass_edit}
+# --------------------------------------------------------------------------- exports
+
+
+def export_dir() -> Path:
+    return Path(getattr(settings, "EXPORT_DIR", settings.BASE_DIR / "var" / "exports"))
+
+
+def _export_search(job: Job):
+    """The job's search, for its user (as the export page would show it), and its order."""
+    from inventory.views import _sort_of, selection_for
+
+    search = QueryDict(job.params.get("q", ""))
+    sort, descending, _value = _sort_of(search)
+    return selection_for(job.user, search), sort.order_by(descending)
+
+
+def _export_file(job: Job, suffix: str) -> Path:
+    folder = export_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / f"job-{job.pk}-{uuid.uuid4().hex}{suffix}"
+
+
+def _exported(n: int, name: str) -> str:
+    from config.text import count
+
+    return f"Exported {count(n, 'DID')}. Download {name} below; it is kept for " + (
+        f"{count(file_ttl_hours(), 'hour')}."
+    )
+
+
+def _export_xlsx(job: Job, progress) -> tuple[str, dict]:
+    from inventory import exporting
+
+    qs, order_by = _export_search(job)
+    progress(stage="Counting the DIDs", force=True)
+    n = qs.count()
+    progress.update(total=n)
+    progress(stage="Writing the XLSX file", force=True)
+    written = exporting.write_xlsx(qs, order_by)  # ExportTooLarge: the job fails, saying why
+    path = _export_file(job, ".xlsx")
+    try:
+        shutil.move(written, path)
+    except BaseException:
+        _remove(written)
+        raise
+    name = job.params.get("file_name") or f"dids-{job.pk}.xlsx"
+    return _exported(n, name), {"file_path": str(path), "file_name": name, "total": n}
+
+
+def _export_csv(job: Job, progress) -> tuple[str, dict]:
+    from inventory import exporting
+
+    qs, order_by = _export_search(job)
+    progress(stage="Counting the DIDs", force=True)
+    n = qs.count()
+    progress.update(total=n)
+    progress(0, "Writing the CSV file", force=True)
+    path = _export_file(job, ".csv")
+    lines = 0
+    try:
+        with open(path, "wb") as out:
+            for chunk in exporting.export_csv_rows(qs, order_by):
+                out.write(chunk)
+                lines += chunk.count(b"\n")
+                progress(min(max(lines - 1, 0), n))
+    except BaseException:
+        _remove(path)
+        raise
+    name = job.params.get("file_name") or f"dids-{job.pk}.csv"
+    return _exported(n, name), {"file_path": str(path), "file_name": name, "total": n}
+
+
+HANDLERS = {
+    Job.Kind.CREATE_DIDS: _create_dids,
+    Job.Kind.MASS_EDIT: _mass_edit,
+    Job.Kind.EXPORT_XLSX: _export_xlsx,
+    Job.Kind.EXPORT_CSV: _export_csv,
+}
+
+
+# --------------------------------------------------------------------------- stale jobs, files
+
+
+def stale_after() -> dt.timedelta:
+    return dt.timedelta(seconds=getattr(settings, "JOB_STALE_AFTER", 600))
+
+
+def file_ttl_hours() -> int:
+    return getattr(settings, "JOB_FILE_TTL_HOURS", 24)
+
+
+def _remove(path) -> None:
+    if not path:
+        return
+    try:
+        Path(path).unlink(missing_ok=True)
+    except OSError:
+        log.warning("Could not remove %s", path)
+
+
+def fail_stale(*, user=None, pk: int | None = None, model=None) -> int:
+    """Fail every Running job (and import) whose worker has not written a heartbeat for
+    ``JOB_STALE_AFTER``: "The worker stopped; nothing was changed." Its database session is
+    ended (its locks go at once) and its file removed. Narrowed to ``user``, or to one job
+    (``pk`` of ``model``). Returns how many jobs were failed."""
+    from imports.models import ImportJob
+
+    cutoff = timezone.now() - stale_after()
+    failed = 0
+    for current in (Job, ImportJob):
+        if model is not None and current is not model:
+            continue
+        qs = current.objects.filter(status="running", heartbeat_at__lt=cutoff)
+        if user is not None:
+            qs = qs.filter(user=user)
+        if pk is not None:
+            qs = qs.filter(pk=pk)
+        for job in qs:
+            fields = {
+                "status": "failed",
+                "message": STALE_MESSAGE,
+                "stage": "",
+                "finished_at": timezone.now(),
+                "backend_pid": None,
+                "backend_start": None,
+            }
+            if current is Job:
+                fields["ok"] = False
+            # Conditional: a worker that finished meanwhile keeps its outcome.
+            if not current.objects.filter(
+                pk=job.pk, status="running", heartbeat_at__lt=cutoff
+            ).update(**fields):
+                continue
+            failed += 1
+            log.warning("%s %s: no heartbeat since %s; failed", current.__name__, job.pk, cutoff)
+            end_backend(job.backend_pid, job.backend_start)
+            _remove(job.file_path)  # an import's upload, or an export's partial file
+            if current is Job:
+                current.objects.filter(pk=job.pk).update(file_path="", file_name="")
+    return failed
+
+
+def cancel(job: Job) -> str:
+    """Cancel a waiting job, or remove a finished one with its file. Returns the message for
+    the user; ``ValueError`` (a message) for a job that is running."""
+    fail_stale(pk=job.pk, model=Job)
+    job.refresh_from_db()
+    if job.status == Job.Status.QUEUED:
+        if Job.objects.filter(pk=job.pk, status=Job.Status.QUEUED).update(
+            status=Job.Status.CANCELLED,
+            message=CANCELLED_MESSAGE,
+            stage="",
+            finished_at=timezone.now(),
+        ):
+            return f"Cancelled {job}; nothing was changed."
+        job.refresh_from_db()
+    if job.status == Job.Status.RUNNING:
+        raise ValueError("Cancel: this job is running; wait for it to finish.")
+    _remove(job.file_path)
+    job.delete()
+    return f"Removed {job}" + (" and its file." if job.file_path else ".")
+
+
+def remove_old_files() -> int:
+    """Remove export files older than ``JOB_FILE_TTL_HOURS`` (the job stays, without its
+    file). Returns how many files were removed."""
+    cutoff = timezone.now() - dt.timedelta(hours=file_ttl_hours())
+    removed = 0
+    for job in Job.objects.filter(finished_at__lt=cutoff).exclude(file_path=""):
+        _remove(job.file_path)
+        Job.objects.filter(pk=job.pk).update(file_path="")
+        removed += 1
+    return removed
+
+
+def sweep() -> dict:
+    """The periodic task's body: fail stale jobs, remove old export files."""
+    return {"stale": fail_stale(), "files": remove_old_files()}
 
 
 def query_of(params: dict) -> str:

@@ -6,4 +6,6 @@ app_name = "jobs"
 urlpatterns = [
     path("<int:pk>/", views.job_detail, name="detail"),
     path("<int:pk>/progress/", views.job_progress, name="progress"),
+    path("<int:pk>/download/", views.job_download, name="download"),
+    path("<int:pk>/cancel/", views.job_cancel, name="cancel"),
 ]

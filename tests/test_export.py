@@ -186,11 +186,27 @@ def test_cells_a_spreadsheet_would_run_get_an_apostrophe_but_dids_stay(as_a, wor
     assert rows["+4420700"][0].isdigit()
 
 
-def test_xlsx_opens_with_openpyxl_and_dids_keep_leading_zeros(as_a, world):
+@pytest.fixture
+def eager(settings, tmp_path):
+    from config.celery import app
+
+    settings.EXPORT_DIR = tmp_path / "exports"
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = False
+
+
+def test_xlsx_opens_with_openpyxl_and_dids_keep_leading_zeros(
+    as_a, world, eager, django_capture_on_commit_callbacks
+):
     first = world.did(Status.RESERVED, number="0012345", tag="=danger")
     world.did(Status.ACTIVE, number="+4412")
 
-    response = as_a.get(EXPORT, {"format": "xlsx"})
+    # An XLSX is written by a background job (eager here); its page offers the file.
+    with django_capture_on_commit_callbacks(execute=True):
+        started = as_a.get(EXPORT, {"format": "xlsx"})
+    assert started.status_code == 302 and started["Location"].startswith("/jobs/")
+    response = as_a.get(started["Location"] + "download/")
 
     assert response.status_code == 200
     assert response["Content-Type"].startswith(

@@ -476,11 +476,18 @@ def test_the_task_takes_the_job_id_and_calls_the_service(world, tmp_path, eager)
         mapping=["did"],
         rows_total=1,
         defaults={"operator": world.operator.pk, "status": "reserved"},
+        # As the view queues it: Running, its mode, no worker yet.
+        status=ImportJob.Status.RUNNING,
+        mode="check",
     )
 
     run_import.delay(job.pk, "check")
     job.refresh_from_db()
     assert job.status == ImportJob.Status.DRY_RUN and job.counts["created"] == 1
+    run_import.delay(job.pk, "all")  # not queued for that: a stray task does nothing
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.DRY_RUN and not DID.objects.exists()
+    ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.RUNNING, mode="all")
     run_import.delay(job.pk, "all")
     job.refresh_from_db()
     assert job.status == ImportJob.Status.DONE

@@ -55,6 +55,7 @@ def test_new_dids_over_the_threshold_run_as_a_job_with_progress(
         "percent": 100,
         "message": "Created 250 DIDs.",
         "ok": True,
+        "download_url": "",  # only an export's job has a file
     }
     page = client.get(reverse("jobs:detail", args=[job.pk])).content.decode()
     assert "Created 250 DIDs." in page and 'id="job-bar"' in page

@@ -97,6 +97,9 @@ ROWS = [
     ),
     Row("jobs:detail", lambda w: {"pk": _job(w).pk}),
     Row("jobs:progress", lambda w: {"pk": _job(w).pk}),
+    # A job without a file: its download is a redirect to the job page with a message.
+    Row("jobs:download", lambda w: {"pk": _job(w).pk}, owner=(302,)),
+    Row("jobs:cancel", lambda w: {"pk": _job(w).pk}, method="post", owner=(302,)),
     Row("accounts:list", admin_only=True),
     Row("accounts:create", admin_only=True),
     Row("accounts:admin_create", admin_only=True),

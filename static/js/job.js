@@ -10,14 +10,21 @@
     bar.value = data.percent;
     document.getElementById("job-percent").textContent = data.percent;
     document.getElementById("job-done").textContent = data.done;
+    var total = document.getElementById("job-total");
+    if (total) total.textContent = data.total;
     box.setAttribute("data-status", data.status);
-    if (data.status === "done" || data.status === "failed") {
+    if (data.status === "done" || data.status === "failed" || data.status === "cancelled") {
       var msg = document.getElementById("job-message");
       msg.textContent = data.message;
       // Done with refusals, or fewer DIDs than promised, is a warning, not a success.
       msg.className =
         "msg " + (data.ok ? "msg-success" : data.status === "done" ? "msg-warning" : "msg-error");
       msg.hidden = false;
+      var link = document.getElementById("job-download");
+      if (link && data.download_url) {
+        link.href = data.download_url;
+        link.hidden = false;
+      }
       return true;
     }
     return false;
@@ -29,5 +36,5 @@
       .catch(function () { setTimeout(poll, 2000); });
   }
   var status = box.getAttribute("data-status");
-  if (status !== "done" && status !== "failed") poll();
+  if (status !== "done" && status !== "failed" && status !== "cancelled") poll();
 })();
