@@ -26,6 +26,7 @@ from django.utils import timezone
 
 from audit.services import AUDIT_INSERT_COLUMNS, AUDIT_TABLE, Actor, record
 from config import text
+from config.limits import HOLD_DAYS_MAX
 
 from .choices import ASSIGNED, UNASSIGNED, AfterHold, Status
 from .models import DID
@@ -540,7 +541,12 @@ def activate(selection: Selection, *, actor: Actor, strict: bool = True) -> Move
         return result
 
 
-_HOLD_UNTIL = "%s::timestamptz + make_interval(days => COALESCE(o.hold_days, p.hold_days))"
+# Capped at the largest legal hold (config.limits), so that even a row written before the
+# CHECK constraints existed cannot make the timestamp overflow and stop a sweep.
+_HOLD_UNTIL = (
+    "%s::timestamptz + make_interval(days => "
+    f"LEAST(GREATEST(COALESCE(o.hold_days, p.hold_days), 0), {HOLD_DAYS_MAX}))"
+)
 _HOLD_FROM = (
     "JOIN subscriptions_subscription s ON s.id = o.subscription_id "
     "JOIN packages_package p ON p.id = s.package_id"
@@ -582,11 +588,19 @@ def release_now(selection: Selection, *, actor: Actor, strict: bool = True) -> M
     return _run(Trigger.RELEASE, selection, actor, None, strict=strict, set_sql=dict(_UNLINK))
 
 
-def expire_holds(*, now: dt.datetime | None = None, actor: Actor | None = None) -> MoveResult:
-    """The periodic task: every On Hold DID whose hold has ended goes to its after-hold status."""
+def expire_holds(
+    *,
+    now: dt.datetime | None = None,
+    actor: Actor | None = None,
+    ids: Sequence[int] | None = None,
+) -> MoveResult:
+    """The periodic task: every On Hold DID whose hold has ended goes to its after-hold status.
+    With ``ids``, only those of them (``inventory.tasks`` sweeps in batches)."""
     now = now or timezone.now()
     actor = actor or Actor.system("hold expiry")
     due = DID.objects.filter(status=Status.ON_HOLD, hold_until__lte=now)
+    if ids is not None:
+        due = due.filter(pk__in=list(ids))
     return _move(
         trigger=Trigger.EXPIRE_HOLD,
         selection=due,
@@ -799,22 +813,11 @@ def expire_subscription(subscription, *, actor: Actor, now=None) -> MoveResult:
 def expire_subscriptions(
     *, today: dt.date | None = None, actor: Actor | None = None, now=None
 ) -> int:
-    """The periodic task: active subscriptions whose end date has passed expire."""
-    from subscriptions.models import Subscription
+    """The periodic task: active subscriptions whose end date has passed expire, each on its
+    own, so one that fails cannot keep the others active (see ``subscriptions.services``)."""
+    from subscriptions.services import expire_due_subscriptions
 
-    today = today or timezone.localdate()
-    actor = actor or Actor.system("subscription expiry")
-    ids = list(
-        Subscription.objects.filter(status=Subscription.Status.ACTIVE, end_date__lt=today)
-        .order_by("id")
-        .values_list("id", flat=True)
-    )
-    for sid in ids:
-        try:
-            expire_subscription(sid, actor=actor, now=now)
-        except SubscriptionNotActive:
-            continue  # changed meanwhile by someone else
-    return len(ids)
+    return expire_due_subscriptions(today=today, actor=actor, now=now)
 
 
 def reactivate_subscription(subscription, *, actor: Actor, now=None) -> MoveResult:

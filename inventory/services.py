@@ -12,6 +12,14 @@ from django.db import connection, transaction
 
 from audit.services import AUDIT_INSERT_COLUMNS, AUDIT_TABLE, Actor
 from config import text
+from config.limits import (
+    HOLD_DAYS_MAX,
+    HOLD_DAYS_MIN,
+    NOTES_MAX,
+    TAG_MAX,
+    check_length,
+    check_range,
+)
 
 from . import lifecycle
 from .choices import AfterHold, Status
@@ -112,6 +120,7 @@ def create_dids(
 ) -> CreateResult:
     """Create every DID of ``spec`` by INSERT ... SELECT, with one audit row each, in one
     transaction. With ``progress``, large specs go in chunks and report after each one."""
+    _check_values(tag=tag, notes=notes, hold_days=hold_days)
     status = Status(status)
     if status not in lifecycle.INITIAL_STATUSES:
         raise lifecycle.IllegalTransition(
@@ -188,6 +197,26 @@ def _insert(spec, operator, status, after_hold, tag, notes, hold_days, actor) ->
 EDITABLE_FIELDS = ("after_hold_status", "tag", "notes", "hold_days", "operator_id")
 
 
+class DIDValueError(lifecycle.LifecycleError):
+    """A value past its bound (config.limits), e.g. "Notes: at most 1,000 characters." """
+
+
+def _check_values(*, tag: str = "", notes: str = "", hold_days: int | None = None) -> None:
+    """Refuse a tag, notes or hold days past the bounds, naming the field; the database's
+    CHECK constraints hold the same bounds."""
+    problem = (
+        check_length("Tag", tag, TAG_MAX)
+        or check_length("Notes", notes, NOTES_MAX)
+        or (
+            check_range("Hold days", hold_days, HOLD_DAYS_MIN, HOLD_DAYS_MAX)
+            if hold_days is not None
+            else None
+        )
+    )
+    if problem:
+        raise DIDValueError(problem)
+
+
 def update_dids(selection: Selection, changes: dict, *, actor: Actor) -> int:
     """Set plain fields (after hold, tag, notes, hold days, operator) on the selected DIDs.
 
@@ -196,6 +225,7 @@ def update_dids(selection: Selection, changes: dict, *, actor: Actor) -> int:
     unknown = set(changes) - set(EDITABLE_FIELDS)
     if unknown:
         raise ValueError(f"Not editable here: {', '.join(sorted(unknown))}")
+    _check_values(**{k: v for k, v in changes.items() if k in ("tag", "notes", "hold_days")})
     if not changes:
         return 0
     if "after_hold_status" in changes:

@@ -4,6 +4,7 @@ from django.db import IntegrityError, transaction
 
 from audit.services import Actor, record, record_created
 from config import text
+from config.limits import NAME_MAX, check_length
 
 from .models import Operator
 
@@ -16,6 +17,8 @@ def operator_create(*, name: str, reseller, actor: Actor) -> Operator:
     name = (name or "").strip()
     if not name:
         raise OperatorError("Name: enter the operator's name.")
+    if problem := check_length("Name", name, NAME_MAX):
+        raise OperatorError(problem)
     try:
         with transaction.atomic():
             op = Operator.objects.create(name=name, reseller=reseller)
