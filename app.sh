@@ -52,8 +52,8 @@ run() {
   trap 'kill $worker $beat 2>/dev/null; wait 2>/dev/null' EXIT INT TERM
   echo
   echo "  DID Inventory is running at  http://127.0.0.1:$port/"
-  echo "  Log in as  admin / demo-admin   (platform admin)"
-  echo "         or  reseller1 / demo-reseller   (a reseller user)"
+  echo "  Log in as  admin / demo-platform   (platform admin)"
+  echo "         or  reseller1 / demo-tenant   (a reseller user)"
   echo "  Celery worker and beat are running (logs in var/log/). Ctrl-C stops everything."
   echo
   "$PY" manage.py runserver "0.0.0.0:$port" --noreload

@@ -2,6 +2,8 @@ import datetime as dt
 import itertools
 
 import pytest
+from django.http import HttpRequest
+from django.test import Client as TestClient
 from django.utils import timezone
 
 from accounts.models import Reseller, User
@@ -57,6 +59,23 @@ class World:
         did.refresh_from_db()
         assert did.status == status
         return did
+
+
+@pytest.fixture(autouse=True)
+def _login_passes_a_request(monkeypatch):
+    """django-axes' backend (failed-login lockout) needs the request, which the test client's
+    ``login()`` does not pass to ``authenticate()``: give it one from the test client's
+    address, so that ``client.login()`` goes through axes like a real login."""
+    login = TestClient.login
+
+    def login_with_request(self, **credentials):
+        if "request" not in credentials:
+            request = HttpRequest()
+            request.META["REMOTE_ADDR"] = "127.0.0.1"
+            credentials["request"] = request
+        return login(self, **credentials)
+
+    monkeypatch.setattr(TestClient, "login", login_with_request)
 
 
 @pytest.fixture

@@ -70,7 +70,7 @@ def test_demo_data_has_every_status_for_two_resellers(db):
     assert DID.objects.count() > 3000
     assert Subscription.objects.filter(status="active").exists()
     assert Subscription.objects.filter(status="cancelled").exists()
-    assert User.objects.get(username="admin").check_password("demo-admin")
+    assert User.objects.get(username="admin").check_password("demo-platform")
     assert AuditRecord.objects.filter(action="assign").exists()
     # Second start: nothing new.
     before = DID.objects.count()
@@ -81,7 +81,7 @@ def test_demo_data_has_every_status_for_two_resellers(db):
 @pytest.mark.django_db
 def test_home_counts_only_the_users_resellers_dids(client):
     call_command("seed_demo", stdout=open(os.devnull, "w"))  # noqa: SIM115
-    client.login(username="reseller2", password="demo-reseller")
+    client.login(username="reseller2", password="demo-tenant")
     resp = client.get(reverse("home"))
     r2 = Reseller.objects.get(name="Reseller 2")
     assert resp.context["total"] == DID.objects.filter(reseller=r2).count()

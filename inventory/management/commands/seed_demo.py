@@ -4,6 +4,7 @@ through the services, so the audit log tells the story too."""
 
 import datetime as dt
 
+from django.contrib.auth.password_validation import validate_password
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
@@ -19,9 +20,11 @@ from operators.services import operator_create
 from packages.models import Package
 from subscriptions.models import Subscription
 
+# Printed by app.sh and the README; they pass AUTH_PASSWORD_VALIDATORS (not like the username).
+ADMIN_PASSWORD = "demo-platform"
 DEMO = {
     "Reseller 1": {
-        "user": ("reseller1", "demo-reseller"),
+        "user": ("reseller1", "demo-tenant"),
         "operators": {
             "DID Operator": ("+14155550000-+14155551499", "us"),
             "Voxbone": ("+442071230000-+442071230999", "uk"),
@@ -30,7 +33,7 @@ DEMO = {
         "clients": ["Rose Orig", "Blue Telecom", "Acme Calls"],
     },
     "Reseller 2": {
-        "user": ("reseller2", "demo-reseller"),
+        "user": ("reseller2", "demo-tenant"),
         "operators": {
             "DID Operator 2": ("+4930120000-+4930120799", "de"),
             "Bandwidth": ("3333000-3333299", "premium"),
@@ -56,7 +59,8 @@ class Command(BaseCommand):
                 defaults={"role": User.Role.ADMIN, "is_staff": True, "is_superuser": True},
             )
             if created:
-                admin.set_password("demo-admin")
+                validate_password(ADMIN_PASSWORD, user=admin)
+                admin.set_password(ADMIN_PASSWORD)
                 admin.save()
             actor = Actor.for_user(admin)
             for r_name, spec in DEMO.items():
@@ -68,6 +72,8 @@ class Command(BaseCommand):
     def _reseller(self, name, spec, actor):
         reseller = Reseller.objects.create(name=name)
         username, password = spec["user"]
+        # The same validators as every user form (demo passwords are not exempt).
+        validate_password(password, user=User(username=username, reseller=reseller))
         User.objects.create_user(username, password=password, reseller=reseller)
         ops = []
         for op_name, (numbers, tag) in spec["operators"].items():

@@ -1,0 +1,22 @@
+// Behaviours of every page, bound from data attributes: the Content-Security-Policy allows no
+// inline script and no on* attribute, so templates say what they want and this file does it.
+//   <form data-confirm="Question?">          asks before submitting
+//   <select data-navigate>                   goes to the chosen option's value (a URL)
+//   <input data-autosubmit>                  submits its form when it changes
+(function () {
+  "use strict";
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    var question = form.getAttribute && form.getAttribute("data-confirm");
+    if (question && !window.confirm(question)) event.preventDefault();
+  });
+  document.addEventListener("change", function (event) {
+    var el = event.target;
+    if (!el.hasAttribute) return;
+    if (el.hasAttribute("data-navigate") && el.value) {
+      window.location.href = el.value;
+    } else if (el.hasAttribute("data-autosubmit") && el.form) {
+      el.form.submit();
+    }
+  });
+})();
