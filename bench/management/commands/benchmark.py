@@ -1,6 +1,7 @@
 import json
 from pathlib import Path
 
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from bench.runner import Benchmark, BenchmarkRefused, format_table
@@ -32,6 +33,9 @@ class Command(BaseCommand):
     def handle(self, *args, **opts):
         if opts["scale"] <= 0:
             raise CommandError("--scale must be positive.")
+        # A fresh database (a new clone, or a new EMBEDDED_PG_DATABASE) has no tables yet.
+        self.stderr.write("Bringing the database's tables up to date (migrate) ...")
+        call_command("migrate", interactive=False, verbosity=0, stdout=self.stderr)
         bench = Benchmark(
             scale=opts["scale"],
             reset=opts["reset"],
