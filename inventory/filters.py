@@ -7,11 +7,12 @@ import re
 
 import django_filters as df
 from django import forms
-from django.db.models import Q
+from django.db.models import Q, Value
 from django.utils import timezone
 
 from accounts.tenancy import resellers_for, scoped
 from clients.models import Account, Client
+from config.limits import NAME_MAX, NUMBER_MAX, length_message
 from operators.models import Operator
 
 from .choices import AfterHold, Status
@@ -20,8 +21,39 @@ from .numbers import NUMBER
 _DIGITS = re.compile(r"^\+?[0-9]*$")
 
 
+# The longest text each search field takes: a name, a list of tags, a DID range.
+CLIENT_MAX = NAME_MAX
+TAGS_MAX = 1_000
+DID_MAX = 2 * NUMBER_MAX + 1
+# A date PostgreSQL and Python both hold in any time zone ("Hold ends before").
+DATE_RANGE = (dt.date(1000, 1, 1), dt.date(9000, 12, 31))
+# More clients (or accounts) than this matching a name: the search runs as a subquery.
+ID_LIST_MAX = 1_000
+
+
 class DIDSearchForm(forms.Form):
-    """Checks the DID field against the chosen match before anything is searched."""
+    """Checks the DID field against the chosen match before anything is searched, and words
+    every error as "Field: reason". A value that is not valid (a NUL character, text past its
+    length, a choice that is not offered) stops the search here, before any query."""
+
+    def _post_clean(self):
+        super()._post_clean()
+        for name, errors in list(self._errors.items()):
+            field = self.fields.get(name)
+            label = field.label if field is not None and field.label else ""
+            if not label:
+                continue
+            self._errors[name] = self.error_class(
+                [e if e.startswith(f"{label}:") else f"{label}: {e}" for e in errors]
+            )
+
+    def clean_hold_ends_before(self):
+        value = self.cleaned_data.get("hold_ends_before")
+        if value is not None and not DATE_RANGE[0] <= value <= DATE_RANGE[1]:
+            raise forms.ValidationError(
+                f"enter a date from {DATE_RANGE[0].isoformat()} to {DATE_RANGE[1].isoformat()}."
+            )
+        return value
 
     def clean(self):
         data = super().clean()
@@ -40,7 +72,8 @@ class DIDSearchForm(forms.Form):
             elif (len(first), first) > (len(last), last):
                 self.add_error("did", f"DID: the range {value} runs backwards.")
         elif not _DIGITS.match(value):
-            self.add_error("did", f"DID: “{value}” is not a number; use digits and an optional +.")
+            shown = value if len(value) <= 40 else value[:40] + "…"
+            self.add_error("did", f"DID: “{shown}” is not a number; use digits and an optional +.")
         return data
 
 
@@ -74,10 +107,30 @@ class DIDFilter(df.FilterSet):
     reseller = df.ModelChoiceFilter(
         queryset=_resellers, label="Reseller", empty_label="all resellers"
     )
-    client = df.CharFilter(method="filter_client", label="Client")
-    account = df.CharFilter(method="filter_account", label="Account")
-    tag = df.CharFilter(method="filter_tag", label="Tags")
-    did = df.CharFilter(method="filter_did", label="DID")
+    client = df.CharFilter(
+        method="filter_client",
+        label="Client",
+        max_length=CLIENT_MAX,
+        error_messages={"max_length": length_message("Client", CLIENT_MAX)},
+    )
+    account = df.CharFilter(
+        method="filter_account",
+        label="Account",
+        max_length=CLIENT_MAX,
+        error_messages={"max_length": length_message("Account", CLIENT_MAX)},
+    )
+    tag = df.CharFilter(
+        method="filter_tag",
+        label="Tags",
+        max_length=TAGS_MAX,
+        error_messages={"max_length": length_message("Tags", TAGS_MAX)},
+    )
+    did = df.CharFilter(
+        method="filter_did",
+        label="DID",
+        max_length=DID_MAX,
+        error_messages={"max_length": length_message("DID", DID_MAX)},
+    )
     did_match = df.ChoiceFilter(
         choices=MATCH_CHOICES, method="filter_noop", label="DID match", empty_label=None
     )
@@ -110,8 +163,7 @@ class DIDFilter(df.FilterSet):
         if not value:
             return queryset
         clients = scoped(Client.objects.all(), self.request.user).filter(name__icontains=value)
-        # A literal id list (clients are few per name) lets the (client, id) index order rows.
-        return queryset.filter(client_id__in=list(clients.values_list("id", flat=True)[:1000]))
+        return _in_ids(queryset, "client_id", clients)
 
     def filter_account(self, queryset, name, value):
         value = value.strip()
@@ -120,7 +172,7 @@ class DIDFilter(df.FilterSet):
         accounts = scoped(Account.objects.all(), self.request.user, "client__reseller").filter(
             name__icontains=value
         )
-        return queryset.filter(account_id__in=list(accounts.values_list("id", flat=True)[:1000]))
+        return _in_ids(queryset, "account_id", accounts)
 
     def filter_tag(self, queryset, name, value):
         tags = [t for t in value.replace(",", " ").split() if t]
@@ -153,3 +205,20 @@ class DIDFilter(df.FilterSet):
         if match == "contains":
             return queryset.filter(number__contains=value)
         return queryset.filter(number=value)
+
+
+def _in_ids(queryset, column: str, matches):
+    """``queryset`` limited to rows whose ``column`` is one of the ids of ``matches``.
+
+    A literal id list (clients are few per name) lets the (client, id) index order rows; many
+    matches go as a subquery instead, so none is left out. No match at all is a plain
+    ``WHERE false``: Django turns an empty ``IN ()`` into a query that cannot be written as
+    SQL, and the paths that send a search's SQL themselves (counts, exports, Mass Edit)
+    would fail on it, where this one is a valid, empty search.
+    """
+    ids = list(matches.values_list("id", flat=True)[: ID_LIST_MAX + 1])
+    if not ids:
+        return queryset.filter(Value(False))
+    if len(ids) > ID_LIST_MAX:
+        return queryset.filter(**{f"{column}__in": matches.values("id")})
+    return queryset.filter(**{f"{column}__in": ids})

@@ -15,12 +15,15 @@ apply the legal part and get the refusals back instead.
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import logging
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from django.db import connection, transaction
+from django.core.exceptions import EmptyResultSet
+from django.db import OperationalError, connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -30,6 +33,8 @@ from config.limits import HOLD_DAYS_MAX
 
 from .choices import ASSIGNED, UNASSIGNED, AfterHold, Status
 from .models import DID
+
+log = logging.getLogger(__name__)
 
 
 class Trigger(StrEnum):
@@ -218,9 +223,78 @@ def _selection_sql(selection: Selection) -> tuple[str, list]:
     if isinstance(selection, int):
         return "SELECT %s::bigint", [selection]
     if isinstance(selection, QuerySet):
-        sql, params = selection.order_by().values("id").query.sql_with_params()
+        try:
+            sql, params = selection.order_by().values("id").query.sql_with_params()
+        except EmptyResultSet:  # a filter Django knows matches nothing (e.g. ``id IN ()``)
+            return "SELECT NULL::bigint WHERE false", []
         return sql, list(params)
     return "SELECT unnest(%s::bigint[])", [list(selection)]
+
+
+# --------------------------------------------------------------------------- row locks
+
+BUSY_MESSAGE = "The DIDs are being changed by someone else right now; try again."
+DEADLOCK = "40P01"  # PostgreSQL's SQLSTATE for "deadlock detected"
+
+
+class DIDsBusy(LifecycleError):
+    """A set-based move met a deadlock twice in a row: other work is changing the same DIDs.
+    Nothing of the move was applied; trying again later will do."""
+
+
+def lock_in_order(sel_sql: str, sel_params: list) -> None:
+    """Lock the selected DIDs' rows in id order, in one statement, before a set-based write.
+
+    An UPDATE locks rows in whatever order its plan meets them, so two writes over the same
+    DIDs (the hold sweep and a Mass Edit, say) can each hold rows the other waits for: a
+    deadlock. Locking first in one global order (ascending id) makes the later write wait
+    for the earlier one instead. The locks last until the transaction ends.
+    """
+    with connection.cursor() as cur:
+        cur.execute(
+            f"""
+            SELECT count(*) FROM (
+                SELECT id FROM {_did_table()} WHERE id IN ({sel_sql}) ORDER BY id FOR UPDATE
+            ) AS locked
+            """,
+            sel_params,
+        )
+
+
+def is_deadlock(exc: BaseException) -> bool:
+    """Whether ``exc`` (Django's ``OperationalError``, or psycopg's own) is PostgreSQL's
+    "deadlock detected"."""
+    while exc is not None:
+        if getattr(exc, "sqlstate", None) == DEADLOCK:
+            return True
+        exc = exc.__cause__
+    return False
+
+
+def retry_deadlock(write):
+    """Run ``write`` (a function that does its work in its own ``transaction.atomic()``
+    block, so a failure rolls it back whole) again once if PostgreSQL picked it as a
+    deadlock's victim; a second deadlock raises ``DIDsBusy``. Inside a caller's transaction
+    the block is a savepoint: rolling it back keeps the caller's work and lets the other
+    transaction go on."""
+
+    @functools.wraps(write)
+    def run(*args, **kwargs):
+        try:
+            return write(*args, **kwargs)
+        except OperationalError as exc:
+            if not is_deadlock(exc):
+                raise
+            log.warning("%s: deadlock; trying once more", write.__qualname__)
+        try:
+            return write(*args, **kwargs)
+        except OperationalError as exc:
+            if not is_deadlock(exc):
+                raise
+            log.warning("%s: deadlock again; refused as busy", write.__qualname__)
+            raise DIDsBusy(BUSY_MESSAGE) from exc
+
+    return run
 
 
 def _did_table() -> str:
@@ -329,6 +403,7 @@ def _why_not(status: Status, trigger: Trigger, target_label: str) -> str:
 # --------------------------------------------------------------------------- the engine
 
 
+@retry_deadlock
 def _move(
     *,
     trigger: Trigger,
@@ -362,6 +437,9 @@ def _move(
 
     with transaction.atomic():
         roomy_hash()
+        # Locked first, in id order (see ``lock_in_order``); the check below then counts rows
+        # that nobody else can change before the UPDATE.
+        lock_in_order(sel_sql, sel_params)
         if precheck:
             refusals, unchanged, movable = _status_refusals(
                 sel_sql, sel_params, legal, target_label, trigger

@@ -217,6 +217,7 @@ def _check_values(*, tag: str = "", notes: str = "", hold_days: int | None = Non
         raise DIDValueError(problem)
 
 
+@lifecycle.retry_deadlock
 def update_dids(selection: Selection, changes: dict, *, actor: Actor) -> int:
     """Set plain fields (after hold, tag, notes, hold days, operator) on the selected DIDs.
 
@@ -245,6 +246,7 @@ def update_dids(selection: Selection, changes: dict, *, actor: Actor) -> int:
         extra_params = [changes["operator_id"]]
     with transaction.atomic(), connection.cursor() as cur:
         lifecycle.roomy_hash()
+        lifecycle.lock_in_order(sel_sql, sel_params)  # one order for every writer: no deadlock
         cur.execute(
             f"""
             WITH changed AS (
@@ -311,6 +313,7 @@ def edit_did(
     return bool(moved or changed)
 
 
+@lifecycle.retry_deadlock
 def delete_dids(selection: Selection, *, actor: Actor, strict: bool = True) -> lifecycle.MoveResult:
     """Delete the selected DIDs. Assigned DIDs (Active, Blocked, On Hold) cannot be deleted."""
     single = isinstance(selection, DID | int)
@@ -318,6 +321,7 @@ def delete_dids(selection: Selection, *, actor: Actor, strict: bool = True) -> l
     deletable = [s.value for s in lifecycle.DELETABLE_STATUSES]
     result = lifecycle.MoveResult(trigger="delete", change_set=actor.change_set)
     with transaction.atomic():
+        lifecycle.lock_in_order(sel_sql, sel_params)  # one order for every writer: no deadlock
         with connection.cursor() as cur:
             cur.execute(
                 f"""

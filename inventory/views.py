@@ -23,7 +23,8 @@ from . import lifecycle, outcomes
 from .choices import AfterHold, Status
 from .filters import DIDFilter
 from .forms import AssignForm, DIDEditForm, MassEditForm, NewDIDsForm
-from .paging import Sort, paginate, shown
+from .paging import Sort, paginate
+from .paging import shown as quoted
 from .scoping import dids_for
 from .services import (
     DIDsExist,
@@ -88,7 +89,7 @@ def _list_notices(params) -> list[str]:
     raw = params.get("sort", "")
     if raw and raw.lstrip("-") not in SORTS:
         label = _sort_of(params)[0].label
-        notices.append(f"Sort: “{shown(raw)}” is not a column; sorted by {label}.")
+        notices.append(f"Sort: “{quoted(raw)}” is not a column; sorted by {label}.")
     if params.get("per_page") and str(_per_page(params)) != params.get("per_page").strip():
         sizes = ", ".join(str(n) for n in PAGE_SIZES[:-1]) + f" or {PAGE_SIZES[-1]}"
         notices.append(f"Rows per page: choose {sizes}; showing {_per_page(params)}.")
