@@ -108,6 +108,8 @@ test_all() {
   echo "== ruff"
   "$VENV/bin/ruff" check .
   "$VENV/bin/ruff" format --check .
+  echo "== import layers (pyproject.toml [tool.importlinter])"
+  "$VENV/bin/lint-imports"
   echo "== migrations are in step with the models"
   "$PY" manage.py makemigrations --check --dry-run
   echo "== tests"

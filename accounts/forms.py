@@ -6,18 +6,9 @@ from django.contrib.auth.password_validation import (
 from django.core.exceptions import ValidationError
 
 from config.limits import EMAIL_MAX, NAME_MAX, length_message
+from core.forms import ServiceErrorMixin
 
 from .models import User
-
-
-class ServiceErrorMixin:
-    def add_service_error(self, message: str) -> None:
-        """Put a service error under the field its message names ("Name: ..."), else on top."""
-        for name, field in self.fields.items():
-            if message.startswith(f"{field.label}:"):
-                self.add_error(name, message)
-                return
-        self.add_error(None, message)
 
 
 class ResellerForm(ServiceErrorMixin, forms.Form):

@@ -4,6 +4,8 @@ from django.db.models import Q
 
 from config.limits import NAME_MAX, length_message
 
+from .choices import Role
+
 
 class Reseller(models.Model):
     """A tenant. Everything a reseller owns hangs off this row."""
@@ -25,9 +27,7 @@ class Reseller(models.Model):
 class User(AbstractUser):
     """Either a platform admin (no reseller) or a user of exactly one reseller."""
 
-    class Role(models.TextChoices):
-        ADMIN = "admin", "Platform admin"
-        RESELLER = "reseller", "Reseller user"
+    Role = Role
 
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.RESELLER)
     reseller = models.ForeignKey(

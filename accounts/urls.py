@@ -5,9 +5,9 @@ from . import views
 app_name = "accounts"
 
 urlpatterns = [
-    path("", views.reseller_list, name="list"),
-    path("new/", views.reseller_create, name="create"),
-    path("admins/new/", views.admin_create, name="admin_create"),
-    path("<int:pk>/", views.reseller_detail, name="detail"),
-    path("<int:pk>/users/new/", views.user_create, name="user_create"),
+    path("", views.reseller_list, name="reseller_list"),
+    path("new/", views.reseller_create, name="reseller_add"),
+    path("admins/new/", views.admin_create, name="admin_add"),
+    path("<int:pk>/", views.reseller_detail, name="reseller_detail"),
+    path("<int:pk>/users/new/", views.user_create, name="user_add"),
 ]

@@ -2,51 +2,47 @@
 resellers, new reseller users and new platform admins."""
 
 from django.contrib import messages
-from django.core.paginator import Paginator
-from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.decorators import method_decorator
 from django.views.decorators.http import require_http_methods
 
 from audit.services import Actor
-from inventory.models import DID
-from operators.models import Operator
+from core import views as generic
+from inventory import selectors as inventory_selectors
+from operators import selectors as operator_selectors
 
-from . import services
+from . import selectors, services
+from .filtersets import ResellerFilterSet
 from .forms import ResellerForm, UserForm
-from .models import Reseller, User
+from .models import Reseller
+from .tables import ResellerTable
 from .tenancy import admin_required
 
-PER_PAGE = 20
+
+@method_decorator(admin_required, name="dispatch")
+class ResellerListView(generic.ObjectListView):
+    queryset = Reseller.objects.all()
+    filterset = ResellerFilterSet
+    table = ResellerTable
+    template_name = "accounts/list.html"
+    context_object_name = "resellers"
+
+    def decorate(self, request, rows):
+        ids = [r.pk for r in rows]
+        operators = operator_selectors.operators_per_reseller(ids)
+        users = selectors.users_per_reseller(ids)
+        dids = inventory_selectors.dids_per("reseller_id", ids)
+        for r in rows:
+            r.operator_count = operators.get(r.pk, 0)
+            r.user_count = users.get(r.pk, 0)
+            r.did_count = dids.get(r.pk, 0)
+
+    def extra_context(self, request):
+        return {"admins": selectors.platform_admins()}
 
 
-def _counts(model, reseller_ids) -> dict[int, int]:
-    """Rows of ``model`` per reseller, for the given resellers: one grouped query."""
-    rows = (
-        model.objects.filter(reseller_id__in=reseller_ids)
-        .order_by()
-        .values_list("reseller_id")
-        .annotate(n=Count("id"))
-    )
-    return dict(rows)
-
-
-@admin_required
-def reseller_list(request):
-    page = Paginator(Reseller.objects.order_by("id"), PER_PAGE).get_page(request.GET.get("page"))
-    resellers = list(page.object_list)
-    ids = [r.pk for r in resellers]
-    operators, users, dids = (_counts(model, ids) for model in (Operator, User, DID))
-    for r in resellers:
-        r.operator_count = operators.get(r.pk, 0)
-        r.user_count = users.get(r.pk, 0)
-        r.did_count = dids.get(r.pk, 0)
-    admins = User.objects.filter(role=User.Role.ADMIN).order_by("username")
-    return render(
-        request,
-        "accounts/list.html",
-        {"page": page, "resellers": resellers, "admins": admins},
-    )
+reseller_list = ResellerListView.as_view()
 
 
 @admin_required
@@ -62,7 +58,7 @@ def reseller_create(request):
             form.add_service_error(str(exc))
         else:
             messages.success(request, f"Reseller {reseller.name} created.")
-            return redirect("accounts:detail", pk=reseller.pk)
+            return redirect("accounts:reseller_detail", pk=reseller.pk)
     return render(request, "accounts/reseller_form.html", {"form": form})
 
 
@@ -97,10 +93,12 @@ def _create_user(request, *, reseller, done_url: str):
 @require_http_methods(["GET", "POST"])
 def user_create(request, pk: int):
     reseller = get_object_or_404(Reseller, pk=pk)
-    return _create_user(request, reseller=reseller, done_url=reverse("accounts:detail", args=[pk]))
+    return _create_user(
+        request, reseller=reseller, done_url=reverse("accounts:reseller_detail", args=[pk])
+    )
 
 
 @admin_required
 @require_http_methods(["GET", "POST"])
 def admin_create(request):
-    return _create_user(request, reseller=None, done_url=reverse("accounts:list"))
+    return _create_user(request, reseller=None, done_url=reverse("accounts:reseller_list"))

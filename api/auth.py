@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import connection
 
+from . import cache
 from .models import ApiToken, hash_key
 
 _MAX_ENTRIES = 10_000
@@ -30,12 +31,8 @@ class TokenInfo:
         return self.reseller_id is None
 
 
-# key_hash -> (expires at, TokenInfo or None for a key that is unknown or revoked)
-_cache: dict[str, tuple[float, TokenInfo | None]] = {}
-
-
 def clear_cache() -> None:
-    _cache.clear()
+    cache.clear()
 
 
 def _ttl() -> float:
@@ -70,11 +67,11 @@ def authenticate(request) -> TokenInfo | None:
         return None
     key_hash = hash_key(key)
     now = time.monotonic()
-    hit = _cache.get(key_hash)
+    hit = cache.tokens.get(key_hash)
     if hit is not None and hit[0] > now:
         return hit[1]
     info = _lookup(key_hash)
-    if len(_cache) >= _MAX_ENTRIES:
-        _cache.clear()
-    _cache[key_hash] = (now + _ttl(), info)
+    if len(cache.tokens) >= _MAX_ENTRIES:
+        cache.clear()
+    cache.tokens[key_hash] = (now + _ttl(), info)
     return info

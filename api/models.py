@@ -12,6 +12,8 @@ import secrets
 
 from django.db import models
 
+from . import cache
+
 
 def hash_key(raw_key: str) -> str:
     return hashlib.sha256(raw_key.encode("utf-8")).hexdigest()
@@ -50,15 +52,11 @@ class ApiToken(models.Model):
         super().save(*args, **kwargs)
         # A revoked (or re-scoped) token stops working in this process at once; other
         # processes forget their cached copy within API_TOKEN_CACHE_SECONDS.
-        from .auth import clear_cache
-
-        clear_cache()
+        cache.clear()
 
     def delete(self, *args, **kwargs):
         result = super().delete(*args, **kwargs)
-        from .auth import clear_cache
-
-        clear_cache()
+        cache.clear()
         return result
 
     def set_new_key(self) -> str:

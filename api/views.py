@@ -10,7 +10,7 @@ from django.db import connection
 from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
-from inventory.choices import Status
+from inventory import lifecycle
 from inventory.numbers import NUMBER
 
 from .auth import authenticate
@@ -64,7 +64,7 @@ def answer(method: str, meta, number: str) -> tuple[int, dict, dict]:
         {},
         {
             "number": stored,
-            "routable": status == Status.ACTIVE,
+            "routable": status in lifecycle.ROUTABLE,
             "status": status,
             "reseller": reseller,
             "operator": operator,

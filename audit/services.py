@@ -4,6 +4,7 @@ inside its own transaction. Nothing relies on signals, so bulk paths cannot skip
 
 from __future__ import annotations
 
+import json
 import uuid
 from dataclasses import dataclass, field
 
@@ -43,8 +44,6 @@ def _json(value):
     if value is None:
         return None
     # Round-trip through Django's encoder so dates, decimals and UUIDs are stored as text.
-    import json
-
     return json.loads(json.dumps(value, cls=DjangoJSONEncoder))
 
 

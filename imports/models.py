@@ -1,7 +1,7 @@
 """One "Import DIDs" run: the uploaded file, the user's choices, and what came of it.
 
 The rows themselves never live here: they are read from the file into a temporary table for
-each dry run and each apply (``inventory.importing``). This row only keeps the choices, the
+each dry run and each apply (``imports.services``). This row only keeps the choices, the
 counts, the first refusals and the progress a browser polls.
 """
 
@@ -10,20 +10,12 @@ import uuid
 from django.conf import settings
 from django.db import models
 
+from .choices import Kind, Status
+
 
 class ImportJob(models.Model):
-    class Status(models.TextChoices):
-        UPLOADED = "uploaded", "Uploaded"
-        MAPPED = "mapped", "Columns chosen"
-        DRY_RUN = "dry_run", "Checked (dry run)"
-        RUNNING = "running", "Running"
-        DONE = "done", "Applied"
-        FAILED = "failed", "Failed"
-
-    class Kind(models.TextChoices):
-        CSV = "csv", "CSV"
-        XLS = "xls", "Excel 97-2003 (.xls)"
-        XLSX = "xlsx", "Excel (.xlsx)"
+    Status = Status
+    Kind = Kind
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"

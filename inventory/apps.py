@@ -1,4 +1,6 @@
 from django.apps import AppConfig
+from django.db.models import CharField
+from django.db.models.functions import Length
 
 
 class InventoryConfig(AppConfig):
@@ -6,7 +8,8 @@ class InventoryConfig(AppConfig):
     verbose_name = "DID inventory"
 
     def ready(self):
-        from django.db.models import CharField
-        from django.db.models.functions import Length
-
         CharField.register_lookup(Length)
+
+        from . import jobs  # the app registry is ready: its models may be imported now
+
+        jobs.register()  # New DIDs, Mass Edit and the exports run as background jobs

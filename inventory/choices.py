@@ -24,9 +24,6 @@ class AfterHold(models.TextChoices):
     ARCHIVE = "archive", "Archive"
 
 
-UNASSIGNED = frozenset({Status.RESERVED, Status.IN_STOCK, Status.ARCHIVE})
-ASSIGNED = frozenset({Status.ACTIVE, Status.BLOCKED, Status.ON_HOLD})
-
 # Also the spellings seen in the reference system's exports.
 _ALIASES = {
     "instock": Status.IN_STOCK,

@@ -4,7 +4,7 @@ One SQL query, built by the ORM from the list's filterset and sort (so the rows 
 order are the list's), with the joins for names done in SQL. The columns are the reference
 system's: ID, Status, Operator, DID, Tag, Notes, Client, Account, Package, After Hold,
 Reseller, with statuses written as it writes them (``EXPORT_NAMES``), so that a file exported
-here imports back unchanged (``inventory.importing``).
+here imports back unchanged (``imports.services``).
 
 CSV: PostgreSQL writes the rows itself (``COPY (query) TO STDOUT WITH (FORMAT csv)``) and the
 response streams its output in chunks of about 256 KB: memory stays flat at any size, and a
@@ -19,7 +19,7 @@ removed, then a value that starts with ``=``, ``+``, ``-``, ``@``, tab or CR get
 apostrophe. Removing first matters: ``"\\x01=1+1"`` comes out as ``"'=1+1"``, never as a bare
 ``"=1+1"``. A value that already starts with apostrophes before such a character gets one
 more, so the import's rule "drop one apostrophe before a formula character" is the exact
-inverse. CSV applies the rule in SQL (``_Safe``, tested against ``neutralise`` on the same
+inverse. CSV applies the rule in SQL (``Safe``, tested against ``neutralise`` on the same
 cases); XLSX applies ``neutralise`` to the raw values in Python and writes every text cell
 as a string cell, so no cell of it is ever a formula. Every text column is covered, the names
 from the other tables included. The DID is kept exactly as stored when it is digits with an
@@ -39,6 +39,8 @@ from collections.abc import Iterator, Sequence
 
 from django.db import connection, transaction
 from django.db.models import CharField, F, Func, QuerySet
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 
 from .choices import EXPORT_NAMES
 
@@ -130,25 +132,25 @@ def _sql_escape(expr: str) -> str:
 # (about 0.1 µs a value; ``translate`` with these characters costs 30 times as much).
 _SQL_UNWRITABLE = _sql_class(UNWRITABLE)
 _SQL_CLEANED = f"regexp_replace(%(expressions)s, '{_SQL_UNWRITABLE}', '', 'g')"
-_SQL_SAFE = (
+SQL_SAFE = (
     "CASE WHEN %(expressions)s = '' THEN NULL "
     f"WHEN %(expressions)s ~ '{_SQL_UNWRITABLE}' THEN ({_sql_escape(_SQL_CLEANED)}) "
     f"ELSE ({_sql_escape('%(expressions)s')}) END"
 )
 
 
-class _Safe(Func):
+class Safe(Func):
     """``neutralise`` in SQL, for the CSV that PostgreSQL writes itself."""
 
-    template = _SQL_SAFE
+    template = SQL_SAFE
     output_field = CharField()
 
 
-class _SafeNumber(Func):
+class SafeNumber(Func):
     """``neutralise_number`` in SQL."""
 
     template = (
-        f"CASE WHEN %(expressions)s ~ '^[+]?[0-9]+$' THEN %(expressions)s ELSE {_SQL_SAFE} END"
+        f"CASE WHEN %(expressions)s ~ '^[+]?[0-9]+$' THEN %(expressions)s ELSE {SQL_SAFE} END"
     )
     output_field = CharField()
 
@@ -170,11 +172,11 @@ def export_sql(
 ) -> tuple[str, list]:
     """SQL (and params) for the export rows of ``queryset`` in ``order_by``'s order.
 
-    ``neutralised`` (CSV) applies ``_Safe`` / ``_SafeNumber`` to the text columns in SQL;
+    ``neutralised`` (CSV) applies ``Safe`` / ``SafeNumber`` to the text columns in SQL;
     without it (XLSX) they come as stored, for ``neutralise`` to run last, in Python.
     """
 
-    def safe(column, func=_Safe):
+    def safe(column, func=Safe):
         return func(F(column)) if neutralised else F(column)
 
     qs = (
@@ -182,7 +184,7 @@ def export_sql(
         .annotate(
             x_status=_ExportName(F("status")),
             x_operator=safe("operator__name"),
-            x_number=safe("number", _SafeNumber),
+            x_number=safe("number", SafeNumber),
             x_tag=safe("tag"),
             x_notes=safe("notes"),
             x_client=safe("client__name"),
@@ -276,7 +278,7 @@ def _bounded_count(queryset: QuerySet, limit: int) -> int:
         return cur.fetchone()[0]
 
 
-def write_xlsx(queryset: QuerySet, order_by: Sequence[str] = ("id",)) -> str:
+def write_xlsx(queryset: QuerySet, order_by: Sequence[str] = ("id",), *, progress=None) -> str:
     """Write the XLSX file of ``queryset`` to a temporary file and return its path.
 
     openpyxl's write-only mode streams rows to disk. The values come raw from the database
@@ -284,11 +286,8 @@ def write_xlsx(queryset: QuerySet, order_by: Sequence[str] = ("id",)) -> str:
     before it is written; every text value is then written as a string cell (``t="inlineStr"``),
     never left to openpyxl's guess (which makes any text starting with ``=`` a formula). So
     DIDs keep leading zeros and a leading +. The ID stays a number. The caller removes the
-    file.
+    file. ``progress(rows)``, if given, is told the rows written after each batch.
     """
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-
     if _bounded_count(queryset, XLSX_MAX_ROWS) > XLSX_MAX_ROWS:
         raise ExportTooLarge(
             f"Format: an XLSX sheet holds at most {XLSX_MAX_ROWS:,} rows and this search "
@@ -305,6 +304,7 @@ def write_xlsx(queryset: QuerySet, order_by: Sequence[str] = ("id",)) -> str:
         return cell
 
     ws.append([text(name) for name in HEADER])
+    written = 0
     for rows in export_batches(queryset, order_by, neutralised=False):
         for row in rows:
             ws.append(
@@ -316,6 +316,9 @@ def write_xlsx(queryset: QuerySet, order_by: Sequence[str] = ("id",)) -> str:
                     *(text(neutralise(value)) for value in row[4:]),
                 ]
             )
+        written += len(rows)
+        if progress is not None:
+            progress(written)
     fd, path = tempfile.mkstemp(prefix="dids-export-", suffix=".xlsx")
     os.close(fd)
     try:

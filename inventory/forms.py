@@ -14,14 +14,17 @@ from config.limits import (
     length_message,
     range_message,
 )
+from core.forms import ServiceErrorMixin
 from operators.models import Operator
+from subscriptions.models import Subscription
 
 from . import lifecycle
 from .choices import AfterHold, Status
 from .models import DID
 from .numbers import NumberSpecError, parse
+from .selectors import used_per_subscription
 
-INITIAL_CHOICES = [(s.value, s.label) for s in Status if s in lifecycle.INITIAL_STATUSES]
+INITIAL_CHOICES = [(s.value, s.label) for s in Status if s in lifecycle.INITIAL]
 
 
 class NewDIDsForm(forms.Form):
@@ -220,4 +223,105 @@ class MassEditForm(forms.Form):
             raise forms.ValidationError(
                 "Choose at least one change: Set Status to, After Hold, Tag, Notes or Hold days."
             )
+        return data
+
+
+# --------------------------------------------------------------- Assign DIDs (a client's DIDs tab)
+
+
+class StockSearchForm(forms.Form):
+    """Searching the reseller's In Stock DIDs to tick on the DIDs tab."""
+
+    prefix = forms.RegexField(
+        label="DID prefix",
+        regex=r"^\+?[0-9]*$",
+        required=False,
+        max_length=32,
+        error_messages={"invalid": "DID prefix: digits only, with an optional leading +."},
+    )
+    tag = forms.CharField(label="Tag", required=False, max_length=64)
+
+
+class IdListField(forms.Field):
+    """The ticked DIDs: any number of ``ids`` values, each an integer."""
+
+    widget = forms.MultipleHiddenInput
+
+    def to_python(self, value):
+        try:
+            return sorted({int(v) for v in value or []})
+        except (TypeError, ValueError):
+            raise forms.ValidationError("DIDs: a ticked DID is not valid.") from None
+
+
+class AssignDIDsForm(ServiceErrorMixin, forms.Form):
+    """Assign DIDs to one of the client's accounts under one of its active subscriptions:
+    the ticked In Stock DIDs and/or numbers and ranges typed in the DID(s) field."""
+
+    account = forms.ModelChoiceField(
+        label="Account",
+        queryset=None,
+        error_messages={
+            "required": "Account: choose the account to assign the DIDs to.",
+            "invalid_choice": "Account: choose one of this client's accounts.",
+        },
+    )
+    subscription = forms.ModelChoiceField(
+        label="Subscription",
+        queryset=None,
+        error_messages={
+            "required": "Subscription: choose the client package the DIDs count against.",
+            "invalid_choice": "Subscription: choose one of this client's active packages.",
+        },
+    )
+    ids = IdListField(label="DIDs", required=False)
+    numbers = forms.CharField(
+        label="DID(s)",
+        required=False,
+        widget=forms.Textarea(
+            attrs={"rows": 3, "placeholder": "4155550100, 4155550200-4155550209"}
+        ),
+        help_text="Numbers and ranges separated by commas, spaces or new lines, e.g. 111-222.",
+    )
+
+    def __init__(self, *args, user, client, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.client = client
+        self.spec = None
+        accounts = scoped(
+            Account.objects.select_related("client"), user, "client__reseller"
+        ).filter(client=client)
+        active = (
+            scoped(Subscription.objects.select_related("package"), user, "client__reseller")
+            .filter(client=client, status=Subscription.Status.ACTIVE)
+            .order_by("id")
+        )
+        subs = list(active)
+        used = used_per_subscription([s.pk for s in subs])
+        labels = {
+            s.pk: f"{s.package.name} (#{s.pk}, {used.get(s.pk, 0)} / {s.package.did_allowance} "
+            "DIDs)"
+            for s in subs
+        }
+        self.fields["account"].queryset = accounts.order_by("name", "id")
+        self.fields["subscription"].queryset = active
+        self.fields["subscription"].label_from_instance = lambda s: labels.get(s.pk, str(s))
+        if len(subs) == 1:
+            self.fields["subscription"].initial = subs[0].pk
+            self.fields["subscription"].empty_label = None
+
+    def clean_numbers(self):
+        text = self.cleaned_data.get("numbers") or ""
+        if not text.strip():
+            return ""
+        try:
+            self.spec = parse(text)
+        except NumberSpecError as exc:
+            raise forms.ValidationError(f"DID(s): {exc}") from exc
+        return text
+
+    def clean(self):
+        data = super().clean()
+        if not self.errors and not data.get("ids") and self.spec is None:
+            raise forms.ValidationError("Tick at least one DID or type the numbers to assign.")
         return data

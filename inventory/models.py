@@ -122,13 +122,13 @@ class DID(models.Model):
                 name="did_assigned_iff_linked",
                 condition=(
                     Q(
-                        status__in=["active", "blocked", "on_hold"],
+                        status__in=[Status.ACTIVE, Status.BLOCKED, Status.ON_HOLD],
                         client__isnull=False,
                         account__isnull=False,
                         subscription__isnull=False,
                     )
                     | Q(
-                        status__in=["reserved", "in_stock", "archive"],
+                        status__in=[Status.RESERVED, Status.IN_STOCK, Status.ARCHIVE],
                         client__isnull=True,
                         account__isnull=True,
                         subscription__isnull=True,
@@ -138,8 +138,8 @@ class DID(models.Model):
             # On hold <=> it has a hold end.
             models.CheckConstraint(
                 name="did_on_hold_iff_hold_until",
-                condition=Q(status="on_hold", hold_until__isnull=False)
-                | (~Q(status="on_hold") & Q(hold_until__isnull=True)),
+                condition=Q(status=Status.ON_HOLD, hold_until__isnull=False)
+                | (~Q(status=Status.ON_HOLD) & Q(hold_until__isnull=True)),
             ),
             models.CheckConstraint(
                 name="did_hold_days_in_range",
@@ -169,13 +169,9 @@ class DID(models.Model):
             ),
             models.Index(fields=["after_hold_status", "id"], name="did_after_hold_id"),
             models.Index(
-                fields=["hold_until"], name="did_hold_until", condition=Q(status="on_hold")
+                fields=["hold_until"], name="did_hold_until", condition=Q(status=Status.ON_HOLD)
             ),
         ]
 
     def __str__(self) -> str:
         return self.number
-
-    @property
-    def is_assigned(self) -> bool:
-        return self.status in (Status.ACTIVE, Status.BLOCKED, Status.ON_HOLD)

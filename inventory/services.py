@@ -23,7 +23,7 @@ from config.limits import (
 
 from . import lifecycle
 from .choices import AfterHold, Status
-from .lifecycle import Selection, _selection_sql
+from .lifecycle import Selection, selection_sql
 from .models import DID
 from .numbers import Spec, source_sql
 
@@ -122,7 +122,7 @@ def create_dids(
     transaction. With ``progress``, large specs go in chunks and report after each one."""
     _check_values(tag=tag, notes=notes, hold_days=hold_days)
     status = Status(status)
-    if status not in lifecycle.INITIAL_STATUSES:
+    if status not in lifecycle.INITIAL:
         raise lifecycle.IllegalTransition(
             f"New DIDs start Reserved, In Stock or Archive, not {status.label}."
         )
@@ -231,7 +231,7 @@ def update_dids(selection: Selection, changes: dict, *, actor: Actor) -> int:
         return 0
     if "after_hold_status" in changes:
         changes["after_hold_status"] = AfterHold(changes["after_hold_status"]).value
-    sel_sql, sel_params = _selection_sql(selection)
+    sel_sql, sel_params = selection_sql(selection)
     cols = list(changes)
     assignments = ", ".join(f"{c} = %s" for c in cols)
     differs = " OR ".join(f"o.{c} IS DISTINCT FROM %s" for c in cols)
@@ -317,9 +317,9 @@ def edit_did(
 def delete_dids(selection: Selection, *, actor: Actor, strict: bool = True) -> lifecycle.MoveResult:
     """Delete the selected DIDs. Assigned DIDs (Active, Blocked, On Hold) cannot be deleted."""
     single = isinstance(selection, DID | int)
-    sel_sql, sel_params = _selection_sql(selection)
-    deletable = [s.value for s in lifecycle.DELETABLE_STATUSES]
-    result = lifecycle.MoveResult(trigger="delete", change_set=actor.change_set)
+    sel_sql, sel_params = selection_sql(selection)
+    deletable = lifecycle.values(lifecycle.DELETABLE)
+    result = lifecycle.MoveResult(trigger=lifecycle.DELETE, change_set=actor.change_set)
     with transaction.atomic():
         lifecycle.lock_in_order(sel_sql, sel_params)  # one order for every writer: no deadlock
         with connection.cursor() as cur:
@@ -332,13 +332,7 @@ def delete_dids(selection: Selection, *, actor: Actor, strict: bool = True) -> l
                 [*sel_params, deletable],
             )
             for status, count, examples in cur.fetchall():
-                result.refusals.append(
-                    lifecycle.Refusal(
-                        reason=f"{Status(status).label} DIDs cannot be deleted: they are assigned",
-                        count=count,
-                        examples=list(examples),
-                    )
-                )
+                result.refusals.append(lifecycle.delete_refusal(status, count, examples))
         if result.refusals and strict:
             if single:
                 r = result.refusals[0]

@@ -7,8 +7,6 @@ from django.utils import timezone
 from audit.services import Actor
 
 from . import lifecycle
-from .choices import Status
-from .models import DID
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +26,7 @@ def sweep_holds(*, now=None, actor: Actor | None = None, batch: int | None = Non
     actor = actor or Actor.system("hold expiry")
     batch = batch or HOLD_BATCH
     state = {"moved": 0, "failures": 0}
-    due = DID.objects.filter(status=Status.ON_HOLD, hold_until__lte=now).order_by("id")
+    due = lifecycle.holds_due(now).order_by("id")
     last = 0
     while state["failures"] < HOLD_FAILURES_MAX:
         ids = list(due.filter(id__gt=last).values_list("id", flat=True)[:batch])
@@ -77,7 +75,3 @@ def expire_holds() -> int:
     """Every On Hold DID whose hold has ended goes to its after-hold status. A batch that
     fails is logged and skipped; the others are still released."""
     return sweep_holds()
-
-
-# "Import DIDs" runs large files in the background; imported so that the worker registers it.
-from .tasks_io import run_import  # noqa: E402, F401

@@ -15,6 +15,9 @@ from django.views.decorators.http import require_POST
 
 from accounts.tenancy import is_admin, resellers_for, scoped
 from audit.services import Actor
+from core.paging import paginate
+from core.paging import shown as quoted
+from core.views import PAGE_SIZES, per_page_of, query
 from jobs import services as jobs
 from jobs.models import Job
 from operators.models import Operator
@@ -23,9 +26,8 @@ from . import lifecycle, outcomes
 from .choices import AfterHold, Status
 from .filters import DIDFilter
 from .forms import AssignForm, DIDEditForm, MassEditForm, NewDIDsForm
-from .paging import Sort, paginate
-from .paging import shown as quoted
 from .scoping import dids_for
+from .selectors import SORTS, did_search, did_sort, selection_for
 from .services import (
     DIDsExist,
     StaleDID,
@@ -37,50 +39,7 @@ from .services import (
     update_dids,
 )
 
-SORTS = {
-    s.key: s
-    for s in [
-        Sort("id", "ID", ("id",)),
-        Sort("status", "Status", ("status", "id")),
-        Sort("operator", "Operator", ("operator", "id")),
-        Sort("did", "DID", ("number",)),
-        Sort("tag", "Tag", ("tag", "id")),
-        Sort("notes", "Notes", ("notes", "id"), keyset=False),
-        Sort("client", "Client", ("client", "id"), keyset=False),
-        Sort("reseller", "Reseller", ("reseller", "id")),
-        Sort("after_hold", "After Hold", ("after_hold_status", "id")),
-        Sort("hold_until", "Hold until", ("hold_until", "id"), keyset=False),
-        Sort("package", "Package", ("subscription", "id"), keyset=False),
-    ]
-}
-PAGE_SIZES = (20, 50, 100, 500)
 OPTIONAL_COLUMNS = {"after_hold": "After Hold", "hold_until": "Hold until", "package": "Package"}
-NAV_KEYS = ("after", "before", "last", "start", "page")
-
-
-def _search(request, data=None):
-    """The filterset for ``data`` (default: the URL), limited to what the user may see."""
-    data = request.GET if data is None else data
-    base = dids_for(request.user)
-    return DIDFilter(data, queryset=base, request=request)
-
-
-def _sort_of(params) -> tuple[Sort, bool, str]:
-    # A DID search lists its matches in number order unless another sort is chosen: the
-    # number index then serves both the search and the order.
-    default = "did" if params.get("did") else "id"
-    raw = params.get("sort", default) or default
-    descending = raw.startswith("-")
-    sort = SORTS.get(raw.lstrip("-"), SORTS["id"])
-    return sort, descending, ("-" if descending else "") + sort.key
-
-
-def _per_page(params) -> int:
-    try:
-        value = int(params.get("per_page", 20))
-    except ValueError:
-        return 20
-    return value if value in PAGE_SIZES else 20
 
 
 def _list_notices(params) -> list[str]:
@@ -88,11 +47,10 @@ def _list_notices(params) -> list[str]:
     notices = []
     raw = params.get("sort", "")
     if raw and raw.lstrip("-") not in SORTS:
-        label = _sort_of(params)[0].label
+        label = did_sort(params)[0].label
         notices.append(f"Sort: “{quoted(raw)}” is not a column; sorted by {label}.")
-    if params.get("per_page") and str(_per_page(params)) != params.get("per_page").strip():
-        sizes = ", ".join(str(n) for n in PAGE_SIZES[:-1]) + f" or {PAGE_SIZES[-1]}"
-        notices.append(f"Rows per page: choose {sizes}; showing {_per_page(params)}.")
+    if size_notice := per_page_of(params)[1]:
+        notices.append(size_notice)
     return notices
 
 
@@ -103,20 +61,11 @@ def _reverse_or_none(name):
         return None
 
 
-def _query(params, drop=(), **extra) -> str:
-    q = params.copy()
-    for key in (*NAV_KEYS, *drop):
-        q.pop(key, None)
-    for key, value in extra.items():
-        q[key] = value
-    return q.urlencode()
-
-
 @login_required
 def did_list(request):
-    filterset = _search(request)
-    sort, descending, sort_value = _sort_of(request.GET)
-    per_page = _per_page(request.GET)
+    filterset = did_search(request)
+    sort, descending, sort_value = did_sort(request.GET)
+    per_page = per_page_of(request.GET)[0]
     shown = [c for c in request.GET.getlist("show") if c in OPTIONAL_COLUMNS]
     page = None
     if filterset.is_valid():
@@ -131,14 +80,14 @@ def did_list(request):
     for notice in _list_notices(request.GET):
         messages.warning(request, notice)
 
-    search_query = _query(request.GET, drop=("sort", "per_page", "show"))
+    search_query = query(request.GET, drop=("sort", "per_page", "show"))
     search = _search_form_values(request, filterset)
     nav = {}
     if page is not None:
         for name in ("first", "prev", "next", "last"):
             params = {} if name == "first" else getattr(page, f"{name}_params")
             if params is not None:
-                nav[name] = "?" + _query(request.GET, **{k: str(v) for k, v in params.items()})
+                nav[name] = "?" + query(request.GET, **{k: str(v) for k, v in params.items()})
     headers = []
     for key, s in SORTS.items():
         if key in OPTIONAL_COLUMNS and key not in shown:
@@ -149,7 +98,7 @@ def did_list(request):
             {
                 "key": key,
                 "label": s.label,
-                "url": "?" + _query(request.GET, drop=("sort",), sort=next_sort),
+                "url": "?" + query(request.GET, drop=("sort",), sort=next_sort),
                 "active": active,
                 "descending": descending,
             }
@@ -177,10 +126,10 @@ def did_list(request):
                 "statuses": Status.choices,
                 "after_hold": AfterHold.choices,
             },
-            "import_url": _reverse_or_none("inventory:did_import"),
+            "import_url": _reverse_or_none("imports:did_import"),
             "export_url": _reverse_or_none("inventory:did_export"),
             "per_page_urls": [
-                (n, "?" + _query(request.GET, drop=("per_page",), per_page=str(n)))
+                (n, "?" + query(request.GET, drop=("per_page",), per_page=str(n)))
                 for n in PAGE_SIZES
             ],
         },
@@ -399,39 +348,22 @@ def did_delete(request, pk):
             return redirect("inventory:did_detail", pk=did.pk)
         messages.success(request, f"DID {did.number} deleted.")
         return redirect("inventory:did_list")
-    return render(request, "inventory/did_delete.html", {"did": did})
+    return render(
+        request,
+        "inventory/did_delete.html",
+        {"did": did, "preview": lifecycle.preview_delete(did)},
+    )
 
 
 @login_required
 def did_history(request, pk):
     did = _did(request, pk)
     return redirect(
-        reverse("audit:list") + "?" + urlencode({"object_type": "did", "object_id": did.pk})
+        reverse("audit:audit_list") + "?" + urlencode({"object_type": "did", "object_id": did.pk})
     )
 
 
 # --------------------------------------------------------------------------- Mass Edit
-
-
-def selection_for(user, search: QueryDict, ids=None):
-    """The DIDs a mass action applies to: ``ids`` (all must be visible to ``user``, else 404),
-    or every DID matching ``search`` that ``user`` may see."""
-    if ids is None:
-        filterset = DIDFilter(search, queryset=dids_for(user), request=_UserRequest(user))
-        if not filterset.is_valid():
-            raise Http404("The search is not valid any more.")
-        return filterset.qs
-    qs = dids_for(user).filter(pk__in=ids)
-    if qs.count() != len(ids):
-        raise Http404("No such DID.")
-    return qs
-
-
-class _UserRequest:
-    """What the filterset needs of a request, for work that runs outside one."""
-
-    def __init__(self, user):
-        self.user = user
 
 
 def _selection(request):
@@ -469,7 +401,7 @@ def mass_edit(request):
 
     total = qs.count()
     if action == "delete":
-        preview = _delete_preview(qs)
+        preview = lifecycle.preview_delete(qs)
     elif form.cleaned_data.get("set_status"):
         preview = lifecycle.preview_change_status(qs, form.cleaned_data["set_status"])
     else:
@@ -546,20 +478,3 @@ def mass_edit(request):
         return redirect(back)
     getattr(messages, outcome.level)(request, outcome.message)
     return redirect(back)
-
-
-def _delete_preview(qs):
-    from django.db.models import Count
-
-    result = lifecycle.MoveResult(trigger="delete")
-    for status, n in qs.order_by().values_list("status").annotate(n=Count("id")):
-        if Status(status) in lifecycle.DELETABLE_STATUSES:
-            result.moved += n
-        else:
-            result.refusals.append(
-                lifecycle.Refusal(
-                    reason=f"{Status(status).label} DIDs cannot be deleted: they are assigned",
-                    count=n,
-                )
-            )
-    return result

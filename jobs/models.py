@@ -3,20 +3,12 @@
 from django.conf import settings
 from django.db import models
 
+from .choices import Kind, Status
+
 
 class Job(models.Model):
-    class Kind(models.TextChoices):
-        CREATE_DIDS = "create_dids", "New DIDs"
-        MASS_EDIT = "mass_edit", "Mass Edit"
-        EXPORT_XLSX = "export_xlsx", "Export DIDs (XLSX)"
-        EXPORT_CSV = "export_csv", "Export DIDs (CSV)"
-
-    class Status(models.TextChoices):
-        QUEUED = "queued", "Queued"
-        RUNNING = "running", "Running"
-        DONE = "done", "Done"
-        FAILED = "failed", "Failed"
-        CANCELLED = "cancelled", "Cancelled"
+    Kind = Kind
+    Status = Status
 
     kind = models.CharField(max_length=32, choices=Kind.choices)
     user = models.ForeignKey(

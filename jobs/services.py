@@ -1,6 +1,8 @@
 """Starting and running background jobs. The work itself is the same service a small request
 calls inline (``create_dids``, ``change_status``, ``update_dids``, ``delete_dids``, the
 exports): one transaction, all or nothing; the job only adds a queue and a progress bar.
+The domain apps register the handlers (``jobs.registry``); ``run`` dispatches through it,
+and this module imports no domain app.
 
 Jobs are safe to run again. The Celery tasks are acks-late and reject-on-worker-lost, so a
 task whose worker died is delivered again: ``run`` does nothing for a job that is done,
@@ -13,27 +15,28 @@ A job that stopped beating (``JOB_STALE_AFTER``) is failed by ``fail_stale``: fr
 ``jobs.tasks.sweep`` beat task, and whenever its page is viewed.
 
 How many jobs a user may have waiting or running at once (``JOBS_PER_USER``, across these
-jobs and the import jobs) is decided by ``reserve_slot``, and only there.
+jobs and those other apps count through ``registry.register_slots``: the import jobs) is
+decided by ``reserve_slot``, and only there.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
-import shutil
 import uuid
 from pathlib import Path
 from urllib.parse import urlencode
 
+from celery import current_app
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import DatabaseError, connection, transaction
-from django.http import QueryDict
 from django.utils import timezone
 
-from audit.services import Actor
-
+from . import registry
 from .models import Job
 from .progress import Progress
+from .selectors import active_jobs
 
 log = logging.getLogger(__name__)
 
@@ -63,16 +66,6 @@ def jobs_per_user() -> int:
     return getattr(settings, "JOBS_PER_USER", 2)
 
 
-def active_jobs(user) -> int:
-    """The user's jobs that are waiting for a worker or running: New DIDs, Mass Edit and
-    exports (``Job``) and imports (``ImportJob``) alike."""
-    from imports.models import ImportJob
-
-    waiting = Job.objects.filter(user=user, status__in=[Job.Status.QUEUED, Job.Status.RUNNING])
-    importing = ImportJob.objects.filter(user=user, status=ImportJob.Status.RUNNING)
-    return waiting.count() + importing.count()
-
-
 def reserve_slot(user) -> None:
     """Raise ``TooManyJobs`` if ``user`` may not start another background job now.
 
@@ -81,15 +74,23 @@ def reserve_slot(user) -> None:
     slot. Stale jobs are failed first (in their own transaction), so a dead worker does not
     hold a slot.
     """
-    from accounts.models import User
-
     if user is None or user.pk is None:
         return
     assert connection.in_atomic_block, "reserve_slot needs the transaction that starts the job"
-    list(User.objects.select_for_update().filter(pk=user.pk).values_list("pk"))
+    list(get_user_model().objects.select_for_update().filter(pk=user.pk).values_list("pk"))
     limit = jobs_per_user()
     if active_jobs(user) >= limit:
         raise TooManyJobs(limit)
+
+
+# The Celery task that runs a job (``jobs.tasks.run_job``), found by name in the app's task
+# registry: the task (above this module) calls ``run``, so this module does not import it.
+RUN_TASK = "jobs.tasks.run_job"
+
+
+def queue(job_id: int):
+    """Send job ``job_id`` to the worker (run at once when tasks are eager)."""
+    return current_app.tasks[RUN_TASK].delay(job_id)
 
 
 def start(kind: str, *, user, params: dict, total: int, back_url: str = "") -> Job:
@@ -106,9 +107,7 @@ def start(kind: str, *, user, params: dict, total: int, back_url: str = "") -> J
             back_url=back_url,
             stage="Waiting for a worker",
         )
-        from .tasks import run_job
-
-        transaction.on_commit(lambda: run_job.delay(job.pk))
+        transaction.on_commit(lambda: queue(job.pk))
     return job
 
 
@@ -181,14 +180,16 @@ def run(job_id: int) -> Job | None:
     Job.objects.filter(**mine).update(stage="Starting", done=0)
     progress = Progress(Job._meta.db_table, job.pk)
     extra: dict = {}
+    entry = None
     try:
+        entry = registry.handler_for(job.kind)  # UnknownKind: the job fails, saying so
         with transaction.atomic():
-            result = HANDLERS[job.kind](job, progress)
+            result = entry.handler(job, progress)
             message, extra = result if isinstance(result, tuple) else (result, {})
             finished = Job.objects.filter(**mine).update(
                 status=Job.Status.DONE,
-                # A handler may return an ``inventory.outcomes.Outcome``: done, but with
-                # refusals or fewer DIDs than promised, is not shown as a success.
+                # A handler may return a message with ``ok`` (inventory's ``Outcome``): done,
+                # but with refusals or fewer DIDs than promised, is not shown as a success.
                 ok=getattr(message, "ok", True),
                 done=job.total,
                 stage="Done",
@@ -203,10 +204,10 @@ def run(job_id: int) -> Job | None:
                 raise JobLost()
     except JobLost:
         log.warning("Job %s: another attempt or the stale check took it; rolled back", job.pk)
-        _remove(extra.get("file_path"))
+        remove_file(extra.get("file_path"))
     except Exception as exc:  # noqa: BLE001 - the user sees why; the transaction rolled back
-        _remove(extra.get("file_path"))
-        if not _is_user_error(exc):
+        remove_file(extra.get("file_path"))
+        if entry is None or not entry.is_user_error(exc):
             log.exception("Job %s failed", job.pk)
         try:
             Job.objects.filter(**mine).update(
@@ -226,142 +227,20 @@ def run(job_id: int) -> Job | None:
     return job
 
 
-def _is_user_error(exc: Exception) -> bool:
-    from inventory.lifecycle import LifecycleError
-    from inventory.numbers import NumberSpecError
-    from inventory.services import DIDsExist
-
-    return isinstance(exc, LifecycleError | NumberSpecError | DIDsExist)
-
-
-def _create_dids(job: Job, progress) -> str:
-    from inventory.numbers import parse
-    from inventory.services import create_dids, created_message
-    from operators.models import Operator
-
-    p = job.params
-    operator = Operator.objects.get(pk=p["operator_id"])
-    progress(0, "Creating DIDs", force=True)
-    result = create_dids(
-        parse(p["numbers"]),
-        operator=operator,
-        status=p["status"],
-        after_hold=p["after_hold"],
-        tag=p.get("tag", ""),
-        notes=p.get("notes", ""),
-        skip_existing=p.get("skip_existing", False),
-        actor=Actor.for_user(job.user),
-        progress=progress,
-    )
-    return created_message(result)
-
-
-def _mass_edit(job: Job, progress):
-    from inventory import lifecycle, outcomes
-    from inventory.services import delete_dids, update_dids
-    from inventory.views import selection_for
-
-    p = job.params
-    qs = selection_for(job.user, QueryDict(p.get("q", "")), p.get("ids"))
-    actor = Actor.for_user(job.user)
-    promised = outcomes.promised_count(p.get("promised"))
-    with transaction.atomic():
-        if p["action"] == "delete":
-            progress(stage="Deleting DIDs", force=True)
-            return outcomes.delete_outcome(delete_dids(qs, actor=actor, strict=False), promised)
-        result = edited = None
-        if p.get("set_status"):
-            progress(stage="Changing statuses", force=True)
-            result = lifecycle.change_status(qs, p["set_status"], actor=actor, strict=False)
-        if p.get("changes"):
-            progress(stage="Editing fields", force=True)
-            edited = update_dids(qs, dict(p["changes"]), actor=actor)
-        return outcomes.update_outcome(
-            set_status=p.get("set_status") or "",
-            status_result=result,
-            edited=edited,
-            promised=promised,
-        )
-
-
-# --------------------------------------------------------------------------- exports
+# --------------------------------------------------------------------------- files
 
 
 def export_dir() -> Path:
+    """Where a job's file (an export) is written; the download serves files from here only."""
     return Path(getattr(settings, "EXPORT_DIR", settings.BASE_DIR / "var" / "exports"))
 
 
-def _export_search(job: Job):
-    """The job's search, for its user (as the export page would show it), and its order."""
-    from inventory.views import _sort_of, selection_for
-
-    search = QueryDict(job.params.get("q", ""))
-    sort, descending, _value = _sort_of(search)
-    return selection_for(job.user, search), sort.order_by(descending)
-
-
-def _export_file(job: Job, suffix: str) -> Path:
+def job_file(job: Job, suffix: str) -> Path:
+    """A new file for ``job``'s output under ``export_dir()``; the handler returns its path
+    as the job's ``file_path`` (removed with the job, or after ``JOB_FILE_TTL_HOURS``)."""
     folder = export_dir()
     folder.mkdir(parents=True, exist_ok=True)
     return folder / f"job-{job.pk}-{uuid.uuid4().hex}{suffix}"
-
-
-def _exported(n: int, name: str) -> str:
-    from config.text import count
-
-    return f"Exported {count(n, 'DID')}. Download {name} below; it is kept for " + (
-        f"{count(file_ttl_hours(), 'hour')}."
-    )
-
-
-def _export_xlsx(job: Job, progress) -> tuple[str, dict]:
-    from inventory import exporting
-
-    qs, order_by = _export_search(job)
-    progress(stage="Counting the DIDs", force=True)
-    n = qs.count()
-    progress.update(total=n)
-    progress(stage="Writing the XLSX file", force=True)
-    written = exporting.write_xlsx(qs, order_by)  # ExportTooLarge: the job fails, saying why
-    path = _export_file(job, ".xlsx")
-    try:
-        shutil.move(written, path)
-    except BaseException:
-        _remove(written)
-        raise
-    name = job.params.get("file_name") or f"dids-{job.pk}.xlsx"
-    return _exported(n, name), {"file_path": str(path), "file_name": name, "total": n}
-
-
-def _export_csv(job: Job, progress) -> tuple[str, dict]:
-    from inventory import exporting
-
-    qs, order_by = _export_search(job)
-    progress(stage="Counting the DIDs", force=True)
-    n = qs.count()
-    progress.update(total=n)
-    progress(0, "Writing the CSV file", force=True)
-    path = _export_file(job, ".csv")
-    lines = 0
-    try:
-        with open(path, "wb") as out:
-            for chunk in exporting.export_csv_rows(qs, order_by):
-                out.write(chunk)
-                lines += chunk.count(b"\n")
-                progress(min(max(lines - 1, 0), n))
-    except BaseException:
-        _remove(path)
-        raise
-    name = job.params.get("file_name") or f"dids-{job.pk}.csv"
-    return _exported(n, name), {"file_path": str(path), "file_name": name, "total": n}
-
-
-HANDLERS = {
-    Job.Kind.CREATE_DIDS: _create_dids,
-    Job.Kind.MASS_EDIT: _mass_edit,
-    Job.Kind.EXPORT_XLSX: _export_xlsx,
-    Job.Kind.EXPORT_CSV: _export_csv,
-}
 
 
 # --------------------------------------------------------------------------- stale jobs, files
@@ -375,7 +254,7 @@ def file_ttl_hours() -> int:
     return getattr(settings, "JOB_FILE_TTL_HOURS", 24)
 
 
-def _remove(path) -> None:
+def remove_file(path) -> None:
     if not path:
         return
     try:
@@ -389,11 +268,9 @@ def fail_stale(*, user=None, pk: int | None = None, model=None) -> int:
     ``JOB_STALE_AFTER``: "The worker stopped; nothing was changed." Its database session is
     ended (its locks go at once) and its file removed. Narrowed to ``user``, or to one job
     (``pk`` of ``model``). Returns how many jobs were failed."""
-    from imports.models import ImportJob
-
     cutoff = timezone.now() - stale_after()
     failed = 0
-    for current in (Job, ImportJob):
+    for current in (Job, *registry.TABLES):
         if model is not None and current is not model:
             continue
         qs = current.objects.filter(status="running", heartbeat_at__lt=cutoff)
@@ -420,7 +297,7 @@ def fail_stale(*, user=None, pk: int | None = None, model=None) -> int:
             failed += 1
             log.warning("%s %s: no heartbeat since %s; failed", current.__name__, job.pk, cutoff)
             end_backend(job.backend_pid, job.backend_start)
-            _remove(job.file_path)  # an import's upload, or an export's partial file
+            remove_file(job.file_path)  # an import's upload, or an export's partial file
             if current is Job:
                 current.objects.filter(pk=job.pk).update(file_path="", file_name="")
     return failed
@@ -442,7 +319,7 @@ def cancel(job: Job) -> str:
         job.refresh_from_db()
     if job.status == Job.Status.RUNNING:
         raise ValueError("Cancel: this job is running; wait for it to finish.")
-    _remove(job.file_path)
+    remove_file(job.file_path)
     job.delete()
     return f"Removed {job}" + (" and its file." if job.file_path else ".")
 
@@ -453,7 +330,7 @@ def remove_old_files() -> int:
     cutoff = timezone.now() - dt.timedelta(hours=file_ttl_hours())
     removed = 0
     for job in Job.objects.filter(finished_at__lt=cutoff).exclude(file_path=""):
-        _remove(job.file_path)
+        remove_file(job.file_path)
         Job.objects.filter(pk=job.pk).update(file_path="")
         removed += 1
     return removed

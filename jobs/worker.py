@@ -20,6 +20,7 @@ import logging
 
 from celery import signals
 from django.conf import settings
+from django.db import connections
 from django.db.backends.signals import connection_created
 
 log = logging.getLogger(__name__)
@@ -56,8 +57,6 @@ def _enter_worker(**kwargs):
     global _in_worker
     _in_worker = True
     # Connections inherited from the parent process are not this process's to use.
-    from django.db import connections
-
     for conn in connections.all(initialized_only=True):
         conn.close()
 

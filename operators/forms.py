@@ -2,9 +2,10 @@ from django import forms
 
 from accounts.tenancy import is_admin, resellers_for
 from config.limits import NAME_MAX, length_message
+from core.forms import ServiceErrorMixin
 
 
-class OperatorForm(forms.Form):
+class OperatorForm(ServiceErrorMixin, forms.Form):
     """New Operator: a name and the reseller it belongs to.
 
     A reseller user's choices are their own reseller only, so any other id is refused by the
@@ -32,11 +33,3 @@ class OperatorForm(forms.Form):
             field.empty_label = None
             field.initial = getattr(user, "reseller_id", None)
         self.fields["name"].error_messages["required"] = "Name: enter the operator's name."
-
-    def add_service_error(self, message: str) -> None:
-        """Put a service error under the field its message names ("Name: ..."), else on top."""
-        for name, field in self.fields.items():
-            if message.startswith(f"{field.label}:"):
-                self.add_error(name, message)
-                return
-        self.add_error(None, message)

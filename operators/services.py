@@ -5,6 +5,7 @@ from django.db import IntegrityError, transaction
 from audit.services import Actor, record, record_created
 from config import text
 from config.limits import NAME_MAX, check_length
+from core.previews import DeletePreview
 
 from .models import Operator
 
@@ -35,15 +36,24 @@ def operator_create(*, name: str, reseller, actor: Actor) -> Operator:
     return op
 
 
+def operator_delete_preview(operator: Operator) -> DeletePreview:
+    """What deleting ``operator`` would do: refused while it owns DIDs."""
+    count = operator.dids.count()
+    refusal = ""
+    if count:
+        refusal = (
+            f"Operator {operator.name} owns {text.count(count, 'DID')} and cannot be deleted. "
+            "Delete or move its DIDs first."
+        )
+    return DeletePreview(operator, refusal, {"DID": count})
+
+
 def operator_delete(operator: Operator, *, actor: Actor) -> None:
     with transaction.atomic():
         op = Operator.objects.select_for_update().get(pk=operator.pk)
-        count = op.dids.count()
-        if count:
-            raise OperatorError(
-                f"Operator {op.name} owns {text.count(count, 'DID')} and cannot be deleted. "
-                "Delete or move its DIDs first."
-            )
+        preview = operator_delete_preview(op)
+        if not preview.allowed:
+            raise OperatorError(preview.refusal)
         record(
             actor,
             action="delete",

@@ -5,7 +5,7 @@ from . import views
 app_name = "operators"
 
 urlpatterns = [
-    path("", views.operator_list, name="list"),
-    path("new/", views.operator_create, name="create"),
-    path("<int:pk>/delete/", views.operator_delete, name="delete"),
+    path("", views.OperatorListView.as_view(), name="operator_list"),
+    path("new/", views.OperatorAddView.as_view(), name="operator_add"),
+    path("<int:pk>/delete/", views.OperatorDeleteView.as_view(), name="operator_delete"),
 ]

@@ -14,6 +14,7 @@ from config.limits import (
     length_message,
     range_message,
 )
+from core.forms import ServiceErrorMixin
 
 from .models import Package
 
@@ -22,7 +23,7 @@ _HOLD_DAYS = range_message("Hold days", HOLD_DAYS_MIN, HOLD_DAYS_MAX)
 _SPLIT = re.compile(r"[\s,;]+")
 
 
-class PackageForm(forms.Form):
+class PackageForm(ServiceErrorMixin, forms.Form):
     """New / Edit Package. The reseller is chosen on creation only (admins pick any, a
     reseller user gets their own); a package's subscriptions tie it to its reseller."""
 
@@ -103,10 +104,3 @@ class PackageForm(forms.Form):
         if len(tags) > ALLOWED_TAGS_MAX:
             raise forms.ValidationError(f"Allowed tags: at most {ALLOWED_TAGS_MAX:,} tags.")
         return tags
-
-    def add_service_error(self, message: str) -> None:
-        for name, field in self.fields.items():
-            if message.startswith(f"{field.label}:"):
-                self.add_error(name, message)
-                return
-        self.add_error(None, message)

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count
 
 from audit.services import Actor, record, record_created
 from config.limits import (
@@ -19,7 +18,6 @@ from config.limits import (
     check_length,
     check_range,
 )
-from inventory.models import DID
 
 from .models import Package
 
@@ -35,9 +33,9 @@ class PackageError(Exception):
 class PackageResult:
     package: Package
     changed: bool = True
-    # Active subscriptions that already use more DIDs than the package now allows:
-    # (subscription id, client name, DIDs linked).
-    over_allowance: list[tuple[int, str, int]] = field(default_factory=list)
+    # The DID allowance went down: the caller warns about active subscriptions that already
+    # use more (``inventory.selectors.subscriptions_over_allowance``).
+    allowance_lowered: bool = False
 
 
 def snapshot(package: Package) -> dict:
@@ -81,20 +79,6 @@ def _clean(name: str, did_allowance: int, allowed_tags, hold_days: int) -> dict:
         "allowed_tags": tags,
         "hold_days": hold_days,
     }
-
-
-def _over_allowance(package: Package) -> list[tuple[int, str, int]]:
-    """Active subscriptions of ``package`` with more DIDs linked than it allows: one query."""
-    from subscriptions.models import Subscription
-
-    active = Subscription.objects.filter(package=package, status=Subscription.Status.ACTIVE)
-    rows = (
-        DID.objects.filter(subscription__in=active)
-        .order_by()
-        .values_list("subscription_id", "subscription__client__name")
-        .annotate(n=Count("id"))
-    )
-    return sorted((sid, client, n) for sid, client, n in rows if n > package.did_allowance)
 
 
 def package_create(
@@ -149,11 +133,9 @@ def package_update(
                 before=before,
                 after=after,
             )
-            over = (
-                _over_allowance(locked) if after["did_allowance"] < before["did_allowance"] else []
-            )
     except IntegrityError as exc:
         raise PackageError(
             f"Name: {package.reseller.name} already has a package named “{values['name']}”."
         ) from exc
-    return PackageResult(locked, changed=True, over_allowance=over)
+    lowered = after["did_allowance"] < before["did_allowance"]
+    return PackageResult(locked, changed=True, allowance_lowered=lowered)

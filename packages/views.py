@@ -5,54 +5,40 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
-from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
-from accounts.tenancy import is_admin, scoped
 from audit.services import Actor
 from config import text
-from subscriptions.models import Subscription
+from core import views as generic
+from inventory import selectors as inventory_selectors
+from subscriptions import selectors as subscription_selectors
 
 from . import services
+from .filtersets import PackageFilterSet
 from .forms import PackageForm
-from .models import Package
-
-PER_PAGE = 20
-
-
-def _packages(user):
-    return scoped(Package.objects.select_related("reseller"), user)
+from .selectors import packages_for
+from .tables import PackageTable
 
 
-def _subscription_counts(user, ids) -> dict[int, int]:
-    if not ids:
-        return {}
-    rows = (
-        scoped(Subscription.objects.all(), user, "client__reseller")
-        .filter(package_id__in=ids)
-        .order_by()
-        .values_list("package_id")
-        .annotate(n=Count("id"))
-    )
-    return dict(rows)
+class PackageListView(generic.ObjectListView):
+    filterset = PackageFilterSet
+    table = PackageTable
+    template_name = "packages/list.html"
+    context_object_name = "packages"
+
+    def get_queryset(self, request):
+        return packages_for(request.user)
+
+    def decorate(self, request, rows):
+        counts = subscription_selectors.subscriptions_per_package(
+            request.user, [p.pk for p in rows]
+        )
+        for p in rows:
+            p.subscription_count = counts.get(p.pk, 0)
 
 
-@login_required
-def package_list(request):
-    page = Paginator(_packages(request.user).order_by("name", "id"), PER_PAGE).get_page(
-        request.GET.get("page")
-    )
-    packages = list(page.object_list)
-    counts = _subscription_counts(request.user, [p.pk for p in packages])
-    for p in packages:
-        p.subscription_count = counts.get(p.pk, 0)
-    return render(
-        request,
-        "packages/list.html",
-        {"page": page, "packages": packages, "admin": is_admin(request.user)},
-    )
+package_list = PackageListView.as_view()
 
 
 @login_required
@@ -74,14 +60,14 @@ def package_create(request):
             form.add_service_error(str(exc))
         else:
             messages.success(request, f"Package {package.name} created.")
-            return redirect("packages:list")
+            return redirect("packages:package_list")
     return render(request, "packages/form.html", {"form": form, "package": None})
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def package_edit(request, pk: int):
-    package = get_object_or_404(_packages(request.user), pk=pk)
+    package = get_object_or_404(packages_for(request.user), pk=pk)
     form = PackageForm(request.POST or None, user=request.user, instance=package)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -98,12 +84,15 @@ def package_edit(request, pk: int):
             form.add_service_error(str(exc))
         else:
             saved = result.package
+            over = (
+                inventory_selectors.subscriptions_over_allowance(saved)
+                if result.allowance_lowered
+                else []
+            )
             if not result.changed:
                 messages.info(request, f"Package {saved.name}: nothing to change.")
-            elif result.over_allowance:
-                subs = "; ".join(
-                    f"#{sid} of {client} uses {n:,}" for sid, client, n in result.over_allowance
-                )
+            elif over:
+                subs = "; ".join(f"#{sid} of {client} uses {n:,}" for sid, client, n in over)
                 messages.warning(
                     request,
                     f"Package {saved.name} saved. It now allows "
@@ -113,5 +102,5 @@ def package_edit(request, pk: int):
                 )
             else:
                 messages.success(request, f"Package {saved.name} saved.")
-            return redirect("packages:list")
+            return redirect("packages:package_list")
     return render(request, "packages/form.html", {"form": form, "package": package})

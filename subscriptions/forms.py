@@ -4,20 +4,8 @@ from django.utils import timezone
 from accounts.tenancy import is_admin, scoped
 from clients.models import Client
 from config.limits import DATE_MAX, DATE_MIN, check_date
+from core.forms import ServiceErrorMixin
 from packages.models import Package
-
-from .models import Subscription
-
-
-class ServiceErrorMixin:
-    def add_service_error(self, message: str) -> None:
-        """Put a service error under the field its message names ("Package: ..."), else on
-        top."""
-        for name, field in self.fields.items():
-            if message.startswith(f"{field.label}:"):
-                self.add_error(name, message)
-                return
-        self.add_error(None, message)
 
 
 class SubscriptionForm(ServiceErrorMixin, forms.Form):
@@ -103,11 +91,3 @@ class SubscriptionForm(ServiceErrorMixin, forms.Form):
         if start and end and end < start:
             self.add_error("end_date", "End date: it cannot be before the start date.")
         return data
-
-
-class StatusFilterForm(forms.Form):
-    status = forms.ChoiceField(
-        label="Status",
-        required=False,
-        choices=[("", "Any")] + list(Subscription.Status.choices),
-    )

@@ -4,14 +4,13 @@ from django.db.models import F, Q
 
 from config.limits import DATE_MAX, DATE_MIN, date_message
 
+from .choices import Status
+
 
 class Subscription(models.Model):
     """A package assigned to a client ("client package")."""
 
-    class Status(models.TextChoices):
-        ACTIVE = "active", "Active"
-        CANCELLED = "cancelled", "Cancelled"
-        EXPIRED = "expired", "Expired"
+    Status = Status
 
     client = models.ForeignKey(
         "clients.Client", on_delete=models.PROTECT, related_name="subscriptions"
@@ -41,7 +40,7 @@ class Subscription(models.Model):
         constraints = [
             models.CheckConstraint(
                 name="subscription_status_valid",
-                condition=Q(status__in=["active", "cancelled", "expired"]),
+                condition=Q(status__in=Status.values),
             ),
             models.CheckConstraint(
                 name="subscription_end_after_start",

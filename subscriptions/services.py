@@ -4,17 +4,13 @@ move DIDs, so they live in ``inventory.lifecycle`` (cancel_subscription, ...).""
 from __future__ import annotations
 
 import datetime as dt
-import logging
 
 from django.db import transaction
-from django.utils import timezone
 
 from audit.services import Actor, record_created
 from config.limits import check_date
 
 from .models import Subscription
-
-log = logging.getLogger(__name__)
 
 
 class SubscriptionError(Exception):
@@ -65,39 +61,3 @@ def subscription_create(
             after=snapshot(sub),
         )
     return sub
-
-
-def expire_due_subscriptions(
-    *, today: dt.date | None = None, actor: Actor | None = None, now=None
-) -> int:
-    """The periodic task: every active subscription whose end date has passed expires, and
-    its DIDs go On Hold. Returns how many expired.
-
-    Each subscription expires in its own transaction (a savepoint inside a caller's): one
-    that fails is logged and skipped, and the others still expire; it is due again on the
-    next run."""
-    from inventory import lifecycle
-
-    today = today or timezone.localdate()
-    actor = actor or Actor.system("subscription expiry")
-    ids = list(
-        Subscription.objects.filter(status=Subscription.Status.ACTIVE, end_date__lt=today)
-        .order_by("id")
-        .values_list("id", flat=True)
-    )
-    expired = 0
-    for sid in ids:
-        try:
-            with transaction.atomic():
-                lifecycle.expire_subscription(sid, actor=actor, now=now)
-        except lifecycle.SubscriptionNotActive:
-            continue  # changed meanwhile by someone else
-        except Exception:
-            log.exception(
-                "Subscription expiry: subscription %s failed and was skipped; it stays "
-                "active and is tried again on the next run.",
-                sid,
-            )
-            continue
-        expired += 1
-    return expired

@@ -1,10 +1,10 @@
 from celery import shared_task
 
-from . import services
+from inventory import lifecycle
 
 
 @shared_task(name="subscriptions.tasks.expire_subscriptions")
 def expire_subscriptions() -> int:
     """Active subscriptions whose end date has passed expire; their DIDs go On Hold. One
     subscription that fails is logged and skipped; the others still expire."""
-    return services.expire_due_subscriptions()
+    return lifecycle.expire_subscriptions()

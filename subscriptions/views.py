@@ -6,8 +6,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
-from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -15,14 +13,15 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.tenancy import is_admin, scoped
 from audit.services import Actor
+from core import views as generic
 from inventory import lifecycle
-from inventory.models import DID
+from inventory import selectors as inventory_selectors
 
 from . import services
-from .forms import StatusFilterForm, SubscriptionForm
+from .filtersets import SubscriptionFilterSet
+from .forms import SubscriptionForm
 from .models import Subscription
-
-PER_PAGE = 20
+from .tables import SubscriptionTable
 
 
 def _subscriptions(user):
@@ -33,42 +32,28 @@ def _subscriptions(user):
     )
 
 
-def used_counts(user, ids) -> dict[int, int]:
-    """DIDs linked to each of the given subscriptions: one grouped query."""
-    if not ids:
-        return {}
-    rows = (
-        scoped(DID.objects.all(), user)
-        .filter(subscription_id__in=ids)
-        .order_by()
-        .values_list("subscription_id")
-        .annotate(n=Count("id"))
-    )
-    return dict(rows)
+class SubscriptionListView(generic.ObjectListView):
+    filterset = SubscriptionFilterSet
+    table = SubscriptionTable
+    template_name = "subscriptions/list.html"
+    context_object_name = "subscriptions"
+
+    def get_queryset(self, request):
+        return _subscriptions(request.user)
+
+    def hidden_columns(self, request):
+        return set() if is_admin(request.user) else {"reseller"}
+
+    def decorate(self, request, rows):
+        used = inventory_selectors.used_per_subscription([s.pk for s in rows], request.user)
+        for s in rows:
+            s.used = used.get(s.pk, 0)
+
+    def extra_context(self, request):
+        return {"admin": is_admin(request.user), "here": request.get_full_path()}
 
 
-@login_required
-def subscription_list(request):
-    form = StatusFilterForm(request.GET or None)
-    qs = _subscriptions(request.user)
-    if form.is_valid() and form.cleaned_data["status"]:
-        qs = qs.filter(status=form.cleaned_data["status"])
-    page = Paginator(qs.order_by("-id"), PER_PAGE).get_page(request.GET.get("page"))
-    subs = list(page.object_list)
-    used = used_counts(request.user, [s.pk for s in subs])
-    for s in subs:
-        s.used = used.get(s.pk, 0)
-    return render(
-        request,
-        "subscriptions/list.html",
-        {
-            "page": page,
-            "subscriptions": subs,
-            "search": form,
-            "admin": is_admin(request.user),
-            "here": request.get_full_path(),
-        },
-    )
+subscription_list = SubscriptionListView.as_view()
 
 
 @login_required
@@ -92,7 +77,7 @@ def subscription_create(request):
                 request,
                 f"Subscription #{sub.pk} to {sub.package.name} created for {sub.client.name}.",
             )
-            return redirect("subscriptions:list")
+            return redirect("subscriptions:subscription_list")
     return render(request, "subscriptions/form.html", {"form": form})
 
 
@@ -103,7 +88,7 @@ def _back(request) -> str:
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         return target
-    return reverse("subscriptions:list")
+    return reverse("subscriptions:subscription_list")
 
 
 def _label(sub: Subscription) -> str:

@@ -111,3 +111,31 @@ def as_admin(client, admin):
     """The test client logged in as a platform admin."""
     client.force_login(admin)
     return client
+
+
+# --------------------------------------------------------------------------- Import DIDs
+
+
+@pytest.fixture
+def import_dir(settings, tmp_path):
+    """Uploaded import files go to this test's own folder."""
+    settings.IMPORT_DIR = tmp_path / "imports"
+    return settings.IMPORT_DIR
+
+
+@pytest.fixture
+def as_importer(as_a, world):
+    """``as_a``, uploading with reseller A's operator as the default operator."""
+    as_a.default_operator = str(world.operator.pk)
+    return as_a
+
+
+@pytest.fixture
+def eager(settings):
+    """Celery runs a queued task at once, in the test's process."""
+    from config.celery import app
+
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = False

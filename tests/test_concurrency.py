@@ -43,12 +43,12 @@ def race(*jobs):
 @pytest.fixture
 def slow_updates():
     """Make every DID UPDATE take a little while, so racing transactions really overlap."""
-    yield _slow_down_dids_updates
+    yield slow_down_dids_updates
     with connection.cursor() as cur:
         cur.execute("DROP TRIGGER IF EXISTS test_slow ON inventory_did")
 
 
-def _slow_down_dids_updates():
+def slow_down_dids_updates():
     with connection.cursor() as cur:
         cur.execute(
             """

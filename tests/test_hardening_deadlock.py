@@ -21,7 +21,7 @@ from jobs import services as jobs
 from jobs.models import Job
 
 from .conftest import World
-from .test_concurrency import _slow_down_dids_updates, race
+from .test_concurrency import race, slow_down_dids_updates
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -29,7 +29,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 @pytest.fixture
 def slow_updates():
     """Every DID UPDATE takes a little while, so racing transactions really overlap."""
-    yield _slow_down_dids_updates
+    yield slow_down_dids_updates
     with connection.cursor() as cur:
         cur.execute("DROP TRIGGER IF EXISTS test_slow ON inventory_did")
 

@@ -14,10 +14,10 @@ from accounts.models import Reseller
 from clients.models import Account, Client
 from inventory.choices import Status
 from inventory.exporting import (
-    _SQL_SAFE,
     FORMULA_START,
+    SQL_SAFE,
     UNWRITABLE,
-    _SafeNumber,
+    SafeNumber,
     export_csv_rows,
     neutralise,
     neutralise_number,
@@ -62,13 +62,13 @@ TEXT_COLUMNS = [2, 4, 5, 6, 7, 8, 10]  # Operator, Tag, Notes, Client, Account, 
 def _sql_safe(value: str | None) -> str | None:
     with connection.cursor() as cur:
         cur.execute(
-            f"SELECT {_SQL_SAFE % {'expressions': 'v'}} FROM (SELECT %s::text AS v) s", [value]
+            f"SELECT {SQL_SAFE % {'expressions': 'v'}} FROM (SELECT %s::text AS v) s", [value]
         )
         return cur.fetchone()[0]
 
 
 def _sql_safe_number(value: str) -> str | None:
-    template = _SafeNumber.template % {"expressions": "v"}
+    template = SafeNumber.template % {"expressions": "v"}
     with connection.cursor() as cur:
         cur.execute(f"SELECT {template} FROM (SELECT %s::text AS v) s", [value])
         return cur.fetchone()[0]

@@ -3,6 +3,7 @@ per-user limit of jobs; a request does a bounded amount of work; a job whose wor
 killed ends failed ("nothing was changed"), can be cancelled, and loses its upload file;
 re-delivered tasks are harmless; tasks are acks-late and reject-on-worker-lost."""
 
+import dataclasses
 import datetime as dt
 import io
 import zipfile
@@ -16,11 +17,12 @@ from django.db import connection, connections
 from django.utils import timezone
 from openpyxl import Workbook, load_workbook
 
+from imports import readers, services
 from imports.models import ImportJob
-from inventory import importing
 from inventory.models import DID
 from inventory.numbers import parse
 from inventory.services import create_dids
+from jobs import registry
 from jobs import services as jobs
 from jobs.models import Job
 
@@ -284,15 +286,15 @@ def test_a_large_csv_upload_reads_only_its_first_rows_in_the_request(
         raise AssertionError("the request read the whole file")
 
     decoded = []
-    real_decoded = importing._decoded_lines
+    real_decoded = readers.decoded_lines
 
     def counting(lines):
         for line in real_decoded(lines):
             decoded.append(1)
             yield line
 
-    monkeypatch.setattr(importing, "_read_rows", full_read)
-    monkeypatch.setattr(importing, "_decoded_lines", counting)
+    monkeypatch.setattr(readers, "read_rows", full_read)
+    monkeypatch.setattr(readers, "decoded_lines", counting)
     job = job_of(upload(as_a, world, "big.csv", content))
 
     assert len(decoded) < 10_000  # a bounded sample of the 200,001 lines
@@ -359,7 +361,7 @@ def test_a_tiny_xlsx_of_many_rows_is_not_read_in_the_request_and_is_bounded_in_t
         raise AssertionError("the request loaded the whole workbook")
 
     monkeypatch.setattr(openpyxl, "load_workbook", no_workbook)
-    monkeypatch.setattr(importing, "_read_rows", no_workbook)
+    monkeypatch.setattr(readers, "read_rows", no_workbook)
     job = job_of(upload(as_a, world, "bomb.xlsx", content))
     monkeypatch.undo()
 
@@ -490,7 +492,7 @@ def test_a_waiting_import_can_be_cancelled(as_a, world, folders):
     as_a.post(f"/dids/import/{job.pk}/cancel/")
     assert not ImportJob.objects.exists() and not path.exists()
     # The task arriving later finds nothing to do.
-    importing.run_job(job.pk, "check", background=True)
+    services.run_job(job.pk, "check", background=True)
     assert not ImportJob.objects.exists()
 
 
@@ -498,7 +500,7 @@ def test_a_waiting_import_can_be_cancelled(as_a, world, folders):
 
 
 def test_a_redelivered_task_for_a_finished_job_does_nothing(world, eager):
-    from inventory.tasks_io import run_import
+    from imports.tasks import run_import
     from jobs.tasks import run_job
 
     params = {
@@ -581,7 +583,8 @@ def test_an_attempt_that_lost_its_job_commits_nothing(monkeypatch, other_session
             "after_hold": "in_stock",
         },
     )
-    real = jobs.HANDLERS[Job.Kind.CREATE_DIDS]
+    entry = registry.handler_for(Job.Kind.CREATE_DIDS)
+    real = entry.handler
 
     def slow(job, progress):
         message = real(job, progress)
@@ -592,7 +595,7 @@ def test_an_attempt_that_lost_its_job_commits_nothing(monkeypatch, other_session
         )
         return message
 
-    monkeypatch.setitem(jobs.HANDLERS, Job.Kind.CREATE_DIDS, slow)
+    monkeypatch.setitem(registry.KINDS, entry.kind, dataclasses.replace(entry, handler=slow))
     jobs.run(job.pk)
     job.refresh_from_db()
     assert job.status == "failed" and job.message == jobs.STALE_MESSAGE
@@ -604,7 +607,7 @@ def test_an_attempt_that_lost_its_job_commits_nothing(monkeypatch, other_session
 
 def test_tasks_are_acks_late_and_rejected_when_their_worker_is_lost(settings):
     from config.celery import app
-    from inventory.tasks_io import run_import
+    from imports.tasks import run_import
     from jobs.tasks import run_job, sweep
 
     assert app.conf.task_acks_late is True

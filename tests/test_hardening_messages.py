@@ -15,15 +15,15 @@ from django.urls import reverse
 from accounts.models import User
 from audit.services import Actor
 from config import text
+from core.templatetags import counts
 from inventory import lifecycle
 from inventory.choices import Status
 from inventory.models import DID
 from inventory.numbers import parse
 from inventory.services import create_dids, unavailable_message
-from inventory.templatetags import counts
 from jobs.models import Job
 
-MASS = reverse("inventory:mass_edit")
+MASS = reverse("inventory:did_bulk_edit")
 HIDDEN = re.compile(r'<input type="hidden" name="([^"]+)" value="([^"]*)">')
 
 
@@ -167,12 +167,12 @@ def test_is_are_and_explicit_plural_forms():
 
 def test_new_dids_messages_count_one_and_many(as_a, world):
     data = {"operator": world.operator.pk, "status": "in_stock", "after_hold": "in_stock"}
-    resp = as_a.post(reverse("inventory:did_new"), {**data, "numbers": "5000"}, follow=True)
+    resp = as_a.post(reverse("inventory:did_add"), {**data, "numbers": "5000"}, follow=True)
     assert msgs(resp) == [("success", "Created 1 DID.")]
-    resp = as_a.post(reverse("inventory:did_new"), {**data, "numbers": "10000-11233"}, follow=True)
+    resp = as_a.post(reverse("inventory:did_add"), {**data, "numbers": "10000-11233"}, follow=True)
     assert msgs(resp) == [("success", "Created 1,234 DIDs.")]
     resp = as_a.post(
-        reverse("inventory:did_new"), {**data, "numbers": "5000-5001", "existing": "skip"}
+        reverse("inventory:did_add"), {**data, "numbers": "5000-5001", "existing": "skip"}
     )
     resp = as_a.get(resp["Location"])
     assert msgs(resp) == [("success", "Created 1 DID. 1 not available, skipped.")]
@@ -218,7 +218,7 @@ def test_a_refusal_for_one_did_reads_in_the_singular(world):
 
 def test_operator_delete_counts_one_did(as_a, world):
     world.did()
-    resp = as_a.post(reverse("operators:delete", args=[world.operator.pk]), follow=True)
+    resp = as_a.post(reverse("operators:operator_delete", args=[world.operator.pk]), follow=True)
     assert "owns 1 DID and cannot be deleted" in resp.content.decode()
 
 
@@ -256,7 +256,7 @@ def test_a_partly_refused_mass_delete_is_a_warning_not_a_success(as_a, world):
 def test_new_dids_refusal_is_not_a_success(as_a, world):
     world.did(number="5000")
     data = {"operator": world.operator.pk, "status": "in_stock", "after_hold": "in_stock"}
-    resp = as_a.post(reverse("inventory:did_new"), {**data, "numbers": "5000-5009"})
+    resp = as_a.post(reverse("inventory:did_add"), {**data, "numbers": "5000-5009"})
     html = resp.content.decode()
     assert 'class="msg msg-error" role="alert" id="existing-warning"' in html
     assert "msg-success" not in html and not msgs(resp)

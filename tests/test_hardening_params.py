@@ -28,9 +28,9 @@ from api.models import ApiToken
 from audit.models import AuditRecord
 from audit.services import Actor, record
 from audit.views import FILTERS as AUDIT_FILTERS
+from core.paging import encode_cursor
 from inventory.choices import Status
 from inventory.models import DID
-from inventory.paging import encode_cursor
 from inventory.views import SORTS
 
 from . import test_url_matrix
@@ -145,24 +145,32 @@ LIST_PAGES = [
     ListPage("home", ("page",)),
     ListPage("inventory:did_list", DID_PARAMS),
     ListPage("inventory:did_export", (*DID_PARAMS, "format")),
-    ListPage("audit:list", (*AUDIT_FILTERS, "page")),
-    ListPage("operators:list", ("reseller", "sort", "page")),
-    ListPage("clients:list", ("q", "reseller", "page")),
-    ListPage("clients:dids", ("page", "prefix", "tag"), kwargs=lambda w: {"pk": w.client.pk}),
-    ListPage("clients:detail", ("page",), kwargs=lambda w: {"pk": w.client.pk}),
-    ListPage("packages:list", ("page",)),
-    ListPage("subscriptions:list", ("status", "page")),
-    ListPage("accounts:list", ("page",), admin_only=True),
-    ListPage("accounts:detail", ("page",), kwargs=lambda w: {"pk": w.reseller.pk}, admin_only=True),
-    ListPage("inventory:did_import", ("page",)),
-    ListPage("inventory:did_new", ("page",)),
+    ListPage("audit:audit_list", (*AUDIT_FILTERS, "page")),
+    ListPage("operators:operator_list", ("reseller", "sort", "per_page", "page")),
+    ListPage("clients:client_list", ("q", "reseller", "sort", "per_page", "page")),
+    ListPage(
+        "clients:client_dids", ("page", "prefix", "tag"), kwargs=lambda w: {"pk": w.client.pk}
+    ),
+    ListPage("clients:client_detail", ("page",), kwargs=lambda w: {"pk": w.client.pk}),
+    ListPage("packages:package_list", ("name", "reseller", "sort", "per_page", "page")),
+    ListPage("subscriptions:subscription_list", ("status", "sort", "per_page", "page")),
+    ListPage("accounts:reseller_list", ("name", "sort", "per_page", "page"), admin_only=True),
+    ListPage(
+        "accounts:reseller_detail",
+        ("page",),
+        kwargs=lambda w: {"pk": w.reseller.pk},
+        admin_only=True,
+    ),
+    ListPage("imports:did_import", ("page",)),
+    ListPage("jobs:job_list", ("status", "kind", "page")),
+    ListPage("inventory:did_add", ("page",)),
     # Form pages take no query parameters; a stray one must not hurt them either.
-    ListPage("operators:create", ("page",)),
-    ListPage("clients:create", ("page",)),
-    ListPage("packages:create", ("page",)),
-    ListPage("subscriptions:create", ("page",)),
-    ListPage("accounts:create", ("page",), admin_only=True),
-    ListPage("accounts:admin_create", ("page",), admin_only=True),
+    ListPage("operators:operator_add", ("page",)),
+    ListPage("clients:client_add", ("page",)),
+    ListPage("packages:package_add", ("page",)),
+    ListPage("subscriptions:subscription_add", ("page",)),
+    ListPage("accounts:reseller_add", ("page",), admin_only=True),
+    ListPage("accounts:admin_add", ("page",), admin_only=True),
 ]
 
 
@@ -282,7 +290,7 @@ def test_a_bad_page_number_on_offset_sorts_is_a_page_with_a_message(client, scen
 def test_a_page_past_the_end_of_an_estimated_count_is_empty_with_a_message(
     client, scene, monkeypatch
 ):
-    monkeypatch.setattr("inventory.paging.EXACT_LIMIT", 2)  # A's 6 DIDs: an estimate
+    monkeypatch.setattr("core.paging.EXACT_LIMIT", 2)  # A's 6 DIDs: an estimate
     a, _b, _admin = scene
     client.force_login(a.user)
     resp = client.get("/dids/", {"sort": "notes", "page": str(10**9)})
@@ -468,10 +476,10 @@ def test_an_audit_page_past_the_end_is_empty_with_a_message(client, scene):
 
 
 def _path_rows():
-    return [r for r in test_url_matrix._rows() if r.kwargs]
+    return [r for r in test_url_matrix.url_rows() if r.kwargs]
 
 
-@pytest.mark.parametrize("row", _path_rows(), ids=test_url_matrix._ident)
+@pytest.mark.parametrize("row", _path_rows(), ids=test_url_matrix.row_id)
 def test_ids_that_do_not_exist_in_the_url_are_a_404(client, scene, row):
     a, _b, admin = scene
     client.force_login(admin)
@@ -511,7 +519,7 @@ def test_every_list_page_of_the_url_matrix_is_fuzzed():
     """A new list page (a GET row without URL arguments in ``tests/test_url_matrix.py``) must
     get a row in ``LIST_PAGES`` too."""
     fuzzed = {p.name for p in LIST_PAGES}
-    lists = {r.name for r in test_url_matrix._rows() if r.method == "get" and not r.kwargs}
+    lists = {r.name for r in test_url_matrix.url_rows() if r.method == "get" and not r.kwargs}
     assert lists - fuzzed == set()
 
 

@@ -14,7 +14,7 @@ from django.urls import reverse
 from accounts.models import User
 from accounts.services import AccountError, user_create
 from audit.services import Actor
-from tests.test_url_matrix import _request, _rows
+from tests.test_url_matrix import request_row, url_rows
 
 LOGIN = "/login/"
 GOOD = "Quiet-Harbor-42"
@@ -122,7 +122,7 @@ def test_user_form_refuses_weak_passwords(as_admin, world, username, password, r
         "password2": password,
         "email": "",
     }
-    resp = as_admin.post(reverse("accounts:user_create", args=[world.reseller.pk]), data)
+    resp = as_admin.post(reverse("accounts:user_add", args=[world.reseller.pk]), data)
     assert resp.status_code == 200
     errors = resp.context["form"].errors["password1"]
     assert any(e.startswith("Password: ") and reason in e for e in errors), errors
@@ -233,7 +233,7 @@ def test_the_inline_finder_finds_what_csp_blocks():
 
 
 # Every page of the URL matrix, and the POSTs that answer with a page (Mass Edit's confirm).
-PAGE_ROWS = [r for r in _rows() if r.method == "get" or 200 in r.owner]
+PAGE_ROWS = [r for r in url_rows() if r.method == "get" or 200 in r.owner]
 
 
 @pytest.mark.parametrize("row", PAGE_ROWS, ids=lambda r: f"{r.method}-{r.name}")
@@ -243,7 +243,7 @@ def test_every_page_has_no_inline_script_or_style(client, world, admin, row):
     world.did("active")
     world.did("on_hold")  # the client's DIDs page then offers "Release now" (a confirm)
     client.force_login(admin if row.admin_only else world.user)
-    resp = _request(client, row, world)
+    resp = request_row(client, row, world)
     assert resp.status_code in ((200,) if row.admin_only else row.owner), resp.status_code
     assert "script-src 'self'" in resp.get("Content-Security-Policy", "")
     if resp.status_code == 200 and "text/html" in resp.get("Content-Type", ""):
@@ -274,7 +274,7 @@ def test_no_template_has_inline_script_or_style():
 
 def test_client_pages_confirm_through_data_attributes(as_a, world):
     did = world.did("on_hold")
-    body = as_a.get(reverse("clients:dids", args=[world.client.pk])).content.decode()
+    body = as_a.get(reverse("clients:client_dids", args=[world.client.pk])).content.decode()
     assert f'data-confirm="Release {did.number} now? It leaves {world.client.name}."' in body
     assert 'src="/static/js/base.js"' in body
 

@@ -39,7 +39,7 @@ def _state(did):
 def _mass_edit(client, did):
     """A Mass Edit through its page: archive, new tag, new after-hold."""
     resp = client.post(
-        reverse("inventory:mass_edit"),
+        reverse("inventory:did_bulk_edit"),
         {
             "ids": [did.pk],
             "set_status": "archive",

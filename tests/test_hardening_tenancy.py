@@ -19,9 +19,9 @@ from inventory.numbers import parse
 from inventory.services import create_dids
 from jobs import services as jobs
 from jobs.models import Job
-from tests.test_import import apply, choose_columns, job_from, refusals, upload
+from tests.import_support import apply, choose_columns, job_from, refusals, upload
 
-NEW = reverse("inventory:did_new")
+NEW = reverse("inventory:did_add")
 TYPED = "5550000100-5550000199"  # what A types: 100 numbers
 B_HOLDS = "5550000120-5550000129"  # 10 of them are B's
 A_HOLDS = "5550000140-5550000149"  # 10 are A's own

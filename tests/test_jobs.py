@@ -33,7 +33,7 @@ def test_new_dids_over_the_threshold_run_as_a_job_with_progress(
 ):
     with django_capture_on_commit_callbacks(execute=True):
         resp = client.post(
-            reverse("inventory:did_new"),
+            reverse("inventory:did_add"),
             {
                 "numbers": "1000-1249",
                 "operator": a.operator.pk,
@@ -77,7 +77,7 @@ def test_chunked_creation_reports_progress_after_each_chunk(world):
 def test_existing_numbers_are_asked_about_before_the_job_starts(client, a, background):
     create_dids(parse("1000-1004"), operator=a.operator, actor=a.actor)
     resp = client.post(
-        reverse("inventory:did_new"),
+        reverse("inventory:did_add"),
         {
             "numbers": "1000-1099",
             "operator": a.operator.pk,
@@ -103,7 +103,7 @@ def test_mass_edit_over_the_threshold_runs_as_a_job(
         "confirm": "1",
     }
     with django_capture_on_commit_callbacks(execute=True):
-        resp = client.post(reverse("inventory:mass_edit"), data)
+        resp = client.post(reverse("inventory:did_bulk_edit"), data)
     job = Job.objects.get()
     assert resp["Location"] == reverse("jobs:detail", args=[job.pk])
     assert job.status == "done", job.message

@@ -9,10 +9,12 @@ from django.utils import timezone
 from audit.models import AuditRecord
 from audit.services import Actor
 from inventory import lifecycle
-from inventory.choices import ASSIGNED, UNASSIGNED, AfterHold, Status
+from inventory.choices import AfterHold, Status
 from inventory.lifecycle import TRANSITIONS, Trigger
 from inventory.models import DID
 from subscriptions.models import Subscription
+
+from .product import ASSIGNED, UNASSIGNED
 
 S = Status
 T = Trigger

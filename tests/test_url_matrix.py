@@ -47,9 +47,9 @@ def _job(w):
 ROWS = [
     Row("home"),
     Row("inventory:did_list"),
-    Row("inventory:did_new"),
+    Row("inventory:did_add"),
     Row(
-        "inventory:mass_edit",
+        "inventory:did_bulk_edit",
         method="post",
         data=lambda w: {"ids": [w.did().pk], "set_status": "archive", "action": "update"},
     ),
@@ -82,52 +82,53 @@ ROWS = [
     Row("inventory:did_delete", did_of()),
     Row("inventory:did_delete", did_of(), method="post", owner=(302,)),
     Row("inventory:did_history", did_of(), owner=(302,)),
-    Row("audit:list"),
-    Row("operators:list"),
-    Row("operators:create"),
+    Row("audit:audit_list"),
+    Row("operators:operator_list"),
+    Row("operators:operator_add"),
     Row(
-        "operators:delete",
+        "operators:operator_delete",
         lambda w: {"pk": Operator.objects.create(name="Spare", reseller=w.reseller).pk},
     ),
     Row(
-        "operators:delete",
+        "operators:operator_delete",
         lambda w: {"pk": Operator.objects.create(name="Spare", reseller=w.reseller).pk},
         method="post",
         owner=(302,),
     ),
+    Row("jobs:job_list"),
     Row("jobs:detail", lambda w: {"pk": _job(w).pk}),
     Row("jobs:progress", lambda w: {"pk": _job(w).pk}),
     # A job without a file: its download is a redirect to the job page with a message.
     Row("jobs:download", lambda w: {"pk": _job(w).pk}, owner=(302,)),
     Row("jobs:cancel", lambda w: {"pk": _job(w).pk}, method="post", owner=(302,)),
-    Row("accounts:list", admin_only=True),
-    Row("accounts:create", admin_only=True),
-    Row("accounts:admin_create", admin_only=True),
-    Row("accounts:detail", lambda w: {"pk": w.reseller.pk}, admin_only=True),
-    Row("accounts:user_create", lambda w: {"pk": w.reseller.pk}, admin_only=True),
+    Row("accounts:reseller_list", admin_only=True),
+    Row("accounts:reseller_add", admin_only=True),
+    Row("accounts:admin_add", admin_only=True),
+    Row("accounts:reseller_detail", lambda w: {"pk": w.reseller.pk}, admin_only=True),
+    Row("accounts:user_add", lambda w: {"pk": w.reseller.pk}, admin_only=True),
     # Clients, their accounts, Client Packages and the DIDs tab.
-    Row("clients:list"),
-    Row("clients:create"),
-    Row("clients:detail", lambda w: {"pk": w.client.pk}),
-    Row("clients:account_create", lambda w: {"pk": w.client.pk}),
+    Row("clients:client_list"),
+    Row("clients:client_add"),
+    Row("clients:client_detail", lambda w: {"pk": w.client.pk}),
+    Row("clients:account_add", lambda w: {"pk": w.client.pk}),
     Row(
-        "clients:account_create",
+        "clients:account_add",
         lambda w: {"pk": w.client.pk},
         method="post",
         data={"name": "acc_new"},
         owner=(302,),
     ),
-    Row("clients:subscription_create", lambda w: {"pk": w.client.pk}),
+    Row("clients:subscription_add", lambda w: {"pk": w.client.pk}),
     Row(
-        "clients:subscription_create",
+        "clients:subscription_add",
         lambda w: {"pk": w.client.pk},
         method="post",
         data=lambda w: {"package": w.package.pk, "start_date": "2026-02-01"},
         owner=(302,),
     ),
-    Row("clients:dids", lambda w: {"pk": w.client.pk}),
+    Row("clients:client_dids", lambda w: {"pk": w.client.pk}),
     Row(
-        "clients:assign",
+        "clients:client_assign",
         lambda w: {"pk": w.client.pk},
         method="post",
         data=lambda w: {
@@ -162,27 +163,27 @@ ROWS = [
         owner=(302,),
     ),
     # Packages.
-    Row("packages:list"),
-    Row("packages:create"),
-    Row("packages:edit", lambda w: {"pk": w.package.pk}),
+    Row("packages:package_list"),
+    Row("packages:package_add"),
+    Row("packages:package_edit", lambda w: {"pk": w.package.pk}),
     Row(
-        "packages:edit",
+        "packages:package_edit",
         lambda w: {"pk": w.package.pk},
         method="post",
         data={"name": "Pack renamed", "did_allowance": "5", "allowed_tags": "", "hold_days": "7"},
         owner=(302,),
     ),
     # Subscriptions (Client Packages).
-    Row("subscriptions:list"),
-    Row("subscriptions:create"),
+    Row("subscriptions:subscription_list"),
+    Row("subscriptions:subscription_add"),
     Row(
-        "subscriptions:cancel",
+        "subscriptions:subscription_cancel",
         lambda w: {"pk": w.subscription.pk},
         method="post",
         owner=(302,),
     ),
     Row(
-        "subscriptions:reactivate",
+        "subscriptions:subscription_reactivate",
         lambda w: {
             "pk": type(w.subscription)
             .objects.create(
@@ -200,7 +201,7 @@ ROWS = [
 OPTIONAL_ROWS = {
     # Import / export pages (their own tests cover the flows; here: tenancy).
     "inventory:did_export": Row("inventory:did_export"),
-    "inventory:did_import": Row("inventory:did_import"),
+    "imports:did_import": Row("imports:did_import"),
 }
 API = {"api:route"}  # token-authenticated: tests/test_api.py covers its reseller isolation
 
@@ -219,25 +220,25 @@ def _names():
     return out
 
 
-def _rows():
+def url_rows():
     names = _names()
     rows = list(ROWS) + [r for n, r in OPTIONAL_ROWS.items() if n in names]
     return rows
 
 
 def test_every_url_is_in_the_matrix():
-    covered = {r.name for r in _rows()} | PUBLIC | API | set(OPTIONAL_ROWS)
+    covered = {r.name for r in url_rows()} | PUBLIC | API | set(OPTIONAL_ROWS)
     missing = {n for n in _names() if not n.startswith(SKIP_PREFIXES) and n not in covered}
-    # Import step pages are covered by their own tenancy tests in tests/test_import.py.
-    missing = {n for n in missing if not n.startswith("inventory:did_import_")}
+    # Import step pages are covered by their own tenancy tests in tests/test_import_views.py.
+    missing = {n for n in missing if not n.startswith("imports:did_import_")}
     assert not missing, f"URLs without a row in the tenancy matrix: {sorted(missing)}"
 
 
-def _ident(row):
+def row_id(row):
     return f"{row.method}-{row.name}"
 
 
-def _request(client, row, world):
+def request_row(client, row, world):
     kwargs = row.kwargs(world) if row.kwargs else {}
     url = reverse(row.name, kwargs=kwargs) + row.query
     data = row.data(world) if callable(row.data) else row.data
@@ -254,17 +255,17 @@ def _snapshot():
     )
 
 
-@pytest.mark.parametrize("row", _rows(), ids=_ident)
+@pytest.mark.parametrize("row", url_rows(), ids=row_id)
 def test_owner_reaches_own_objects(client, world, row):
     client.login(username=world.user.username, password="pw-A")
-    resp = _request(client, row, world)
+    resp = request_row(client, row, world)
     if row.admin_only:
         assert resp.status_code == 403
     else:
         assert resp.status_code in row.owner, resp.status_code
 
 
-@pytest.mark.parametrize("row", _rows(), ids=_ident)
+@pytest.mark.parametrize("row", url_rows(), ids=row_id)
 def test_other_reseller_gets_404_and_changes_nothing(client, world, other_world, row):
     client.login(username=other_world.user.username, password="pw-B")
     # Build A's objects first, then measure: the request of B must not change anything.
@@ -288,7 +289,7 @@ def test_other_reseller_gets_404_and_changes_nothing(client, world, other_world,
     assert _snapshot() == before
 
 
-@pytest.mark.parametrize("row", _rows(), ids=_ident)
+@pytest.mark.parametrize("row", url_rows(), ids=row_id)
 def test_anonymous_is_sent_to_login(client, world, row):
     kwargs = row.kwargs(world) if row.kwargs else {}
     url = reverse(row.name, kwargs=kwargs) + row.query
@@ -298,8 +299,8 @@ def test_anonymous_is_sent_to_login(client, world, row):
     assert _snapshot() == before
 
 
-@pytest.mark.parametrize("row", [r for r in _rows() if r.admin_only], ids=_ident)
+@pytest.mark.parametrize("row", [r for r in url_rows() if r.admin_only], ids=row_id)
 def test_platform_admin_reaches_admin_pages(client, world, row):
     User.objects.create_user("root", password="pw-root", role=User.Role.ADMIN)
     client.login(username="root", password="pw-root")
-    assert _request(client, row, world).status_code == 200
+    assert request_row(client, row, world).status_code == 200

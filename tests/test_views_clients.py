@@ -57,13 +57,13 @@ def statuses(dids):
 
 
 def test_urls_are_named():
-    assert reverse("clients:list") == LIST
-    assert reverse("clients:create") == NEW
-    assert reverse("clients:detail", args=[3]) == "/clients/3/"
-    assert reverse("clients:account_create", args=[3]) == "/clients/3/accounts/new/"
-    assert reverse("clients:subscription_create", args=[3]) == "/clients/3/subscriptions/new/"
-    assert reverse("clients:dids", args=[3]) == "/clients/3/dids/"
-    assert reverse("clients:assign", args=[3]) == "/clients/3/dids/assign/"
+    assert reverse("clients:client_list") == LIST
+    assert reverse("clients:client_add") == NEW
+    assert reverse("clients:client_detail", args=[3]) == "/clients/3/"
+    assert reverse("clients:account_add", args=[3]) == "/clients/3/accounts/new/"
+    assert reverse("clients:subscription_add", args=[3]) == "/clients/3/subscriptions/new/"
+    assert reverse("clients:client_dids", args=[3]) == "/clients/3/dids/"
+    assert reverse("clients:client_assign", args=[3]) == "/clients/3/dids/assign/"
     for action in ("block", "activate", "hold", "release"):
         assert reverse(f"clients:did_{action}", args=[3, 9]) == f"/clients/3/dids/9/{action}/"
 
@@ -98,7 +98,7 @@ def test_reseller_user_sees_only_own_clients(as_a, world, other_world):
     assert "Client B" not in body
     for label in ("ID", "Name", "Accounts", "Active subscriptions", "DIDs count", "New Client"):
         assert label in body, label
-    assert "<th>Reseller</th>" not in body
+    assert "Reseller</a></th>" not in body and "<th>Reseller</th>" not in body
 
 
 def test_counts_per_client(as_a, world):
@@ -149,7 +149,7 @@ def test_pagination_and_search_by_name(as_a, world):
     for i in range(24):
         Client.objects.create(name=f"Shop {i:02d}", reseller=world.reseller)
     first = as_a.get(LIST)
-    assert "Rows <b>1 - 20</b> of <b>25</b>" in first.content.decode()
+    assert "Rows 1 - 20 of 25" in first.content.decode()
     second = as_a.get(LIST, {"page": 2})
     assert len(second.context["clients"]) == 5
     found = as_a.get(LIST, {"q": "shop 1"})
@@ -160,7 +160,7 @@ def test_admin_sees_reseller_column_and_filter(as_admin, world, other_world):
     resp = as_admin.get(LIST)
     assert [c.name for c in resp.context["clients"]] == ["Client A", "Client B"]
     body = resp.content.decode()
-    assert "<th>Reseller</th>" in body and 'name="reseller"' in body
+    assert "Reseller</a></th>" in body and 'name="reseller"' in body
     only_b = as_admin.get(LIST, {"reseller": other_world.reseller.pk})
     assert [c.name for c in only_b.context["clients"]] == ["Client B"]
 
@@ -219,7 +219,7 @@ def test_client_page_shows_accounts_and_client_packages(as_a, world):
     assert "Pack A" in body and "2 / 100" in body
     for label in ("Accounts", "Client Packages", "New Account", "New subscription", "DIDs"):
         assert label in body, label
-    assert reverse("subscriptions:cancel", args=[world.subscription.pk]) in body
+    assert reverse("subscriptions:subscription_cancel", args=[world.subscription.pk]) in body
 
 
 def test_another_resellers_client_is_not_found(as_a, world, other_world):
@@ -299,14 +299,16 @@ def test_cancel_and_reactivate_from_the_client_page(as_a, world):
     dids = [world.did(Status.ACTIVE), world.did(Status.BLOCKED)]
     page = detail(world.client)
     resp = as_a.post(
-        reverse("subscriptions:cancel", args=[world.subscription.pk]), {"next": page}, follow=True
+        reverse("subscriptions:subscription_cancel", args=[world.subscription.pk]),
+        {"next": page},
+        follow=True,
     )
     assert resp.redirect_chain[-1][0] == page
     assert statuses(dids) == [Status.ON_HOLD, Status.ON_HOLD]
     assert "2 of its DIDs are now On Hold" in msgs(resp)[0]
     assert "Reactivate" in resp.content.decode()
     resp = as_a.post(
-        reverse("subscriptions:reactivate", args=[world.subscription.pk]),
+        reverse("subscriptions:subscription_reactivate", args=[world.subscription.pk]),
         {"next": page},
         follow=True,
     )

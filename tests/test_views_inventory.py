@@ -202,7 +202,7 @@ def test_page_sizes(client, a):
 
 
 def test_large_results_show_an_estimate_not_an_exact_count(client, a, monkeypatch):
-    monkeypatch.setattr("inventory.paging.EXACT_LIMIT", 50)
+    monkeypatch.setattr("core.paging.EXACT_LIMIT", 50)
     make(a, "1000-1199")
     resp = client.get(LIST)
     assert resp.context["page"].exact is False
@@ -214,7 +214,7 @@ def test_large_results_show_an_estimate_not_an_exact_count(client, a, monkeypatc
 
 def test_new_dids_by_range(client, a):
     resp = client.post(
-        reverse("inventory:did_new"),
+        reverse("inventory:did_add"),
         {
             "numbers": "0100-0199\n+4420000",
             "operator": a.operator.pk,
@@ -233,7 +233,7 @@ def test_new_dids_by_range(client, a):
 
 def test_new_dids_bad_range_names_it_and_creates_nothing(client, a):
     resp = client.post(
-        reverse("inventory:did_new"),
+        reverse("inventory:did_add"),
         {
             "numbers": "200-100",
             "operator": a.operator.pk,
@@ -254,20 +254,20 @@ def test_new_dids_existing_numbers_offer_skip_or_cancel(client, a):
         "status": "in_stock",
         "after_hold": "in_stock",
     }
-    resp = client.post(reverse("inventory:did_new"), data)
+    resp = client.post(reverse("inventory:did_add"), data)
     html = resp.content.decode()
     assert "5 of these 10 numbers are not available" in html
     assert "Skip unavailable numbers" in html
     assert DID.objects.count() == 5
-    client.post(reverse("inventory:did_new"), {**data, "existing": "cancel"})
+    client.post(reverse("inventory:did_add"), {**data, "existing": "cancel"})
     assert DID.objects.count() == 5
-    client.post(reverse("inventory:did_new"), {**data, "existing": "skip"})
+    client.post(reverse("inventory:did_add"), {**data, "existing": "skip"})
     assert DID.objects.count() == 10
 
 
 def test_new_dids_only_with_own_operator(client, a, other_world):
     resp = client.post(
-        reverse("inventory:did_new"),
+        reverse("inventory:did_add"),
         {
             "numbers": "1",
             "operator": other_world.operator.pk,
@@ -399,13 +399,13 @@ def test_mass_edit_confirmation_counts_then_applies(client, a):
     assigned = [a.did(Status.ACTIVE) for _ in range(2)]
     ids = [d.pk for d in free + assigned]
     data = {"ids": ids, "set_status": "archive", "tag": "bulk", "action": "update"}
-    resp = client.post(reverse("inventory:mass_edit"), data)
+    resp = client.post(reverse("inventory:did_bulk_edit"), data)
     html = resp.content.decode()
     assert "5</strong> DIDs are selected" in html
     assert "3 DIDs will become Archive" in html
     assert "2 Active DIDs cannot become Archive" in html
     assert DID.objects.filter(status="archive").count() == 0  # nothing yet
-    resp = client.post(reverse("inventory:mass_edit"), {**data, "confirm": "1"}, follow=True)
+    resp = client.post(reverse("inventory:did_bulk_edit"), {**data, "confirm": "1"}, follow=True)
     assert DID.objects.filter(pk__in=ids, status="archive").count() == 3
     assert DID.objects.filter(pk__in=ids, tag="bulk").count() == 5
     sets = set(
@@ -423,9 +423,9 @@ def test_mass_edit_all_matching_the_search(client, a):
     make(a, "5000-5009", tag="keep")
     q = urlencode({"did": "1", "did_match": "prefix"})
     data = {"all_matching": "1", "q": q, "set_status": "reserved", "action": "update"}
-    resp = client.post(reverse("inventory:mass_edit"), data)
+    resp = client.post(reverse("inventory:did_bulk_edit"), data)
     assert "300 DIDs will become Reserved" in resp.content.decode()
-    client.post(reverse("inventory:mass_edit"), {**data, "confirm": "1"})
+    client.post(reverse("inventory:did_bulk_edit"), {**data, "confirm": "1"})
     assert DID.objects.filter(status="reserved").count() == 300
     assert DID.objects.filter(tag="keep", status="in_stock").count() == 10
 
@@ -434,21 +434,21 @@ def test_mass_delete_refuses_assigned_and_deletes_the_rest(client, a):
     free = [a.did() for _ in range(2)]
     held = a.did(Status.ON_HOLD)
     data = {"ids": [d.pk for d in free] + [held.pk], "action": "delete"}
-    resp = client.post(reverse("inventory:mass_edit"), data)
+    resp = client.post(reverse("inventory:did_bulk_edit"), data)
     html = resp.content.decode()
     assert "2 DIDs will be deleted" in html and "1 On Hold DID cannot be deleted" in html
-    client.post(reverse("inventory:mass_edit"), {**data, "confirm": "1"})
+    client.post(reverse("inventory:did_bulk_edit"), {**data, "confirm": "1"})
     assert list(DID.objects.values_list("pk", flat=True)) == [held.pk]
 
 
 def test_mass_edit_with_nothing_chosen_is_a_clear_message(client, a):
     d = a.did()
     resp = client.post(
-        reverse("inventory:mass_edit"), {"ids": [d.pk], "action": "update"}, follow=True
+        reverse("inventory:did_bulk_edit"), {"ids": [d.pk], "action": "update"}, follow=True
     )
     assert "Choose at least one change" in resp.content.decode()
     resp = client.post(
-        reverse("inventory:mass_edit"), {"action": "update", "tag": "x"}, follow=True
+        reverse("inventory:did_bulk_edit"), {"action": "update", "tag": "x"}, follow=True
     )
     assert "select at least one DID" in resp.content.decode()
 
@@ -457,7 +457,7 @@ def test_mass_edit_with_another_resellers_id_is_404_and_changes_nothing(client, 
     mine = a.did()
     theirs = other_world.did()
     resp = client.post(
-        reverse("inventory:mass_edit"),
+        reverse("inventory:did_bulk_edit"),
         {"ids": [mine.pk, theirs.pk], "set_status": "archive", "action": "update", "confirm": "1"},
     )
     assert resp.status_code == 404
@@ -468,7 +468,7 @@ def test_mass_edit_all_matching_never_reaches_another_reseller(client, a, other_
     make(a, "100-109")
     make(other_world, "200-209")
     client.post(
-        reverse("inventory:mass_edit"),
+        reverse("inventory:did_bulk_edit"),
         {"all_matching": "1", "q": "", "set_status": "archive", "action": "update", "confirm": "1"},
     )
     assert set(DID.objects.filter(status="archive").values_list("reseller", flat=True)) == {

@@ -30,9 +30,9 @@ def row(resp, op) -> str:
 
 
 def test_urls_are_named():
-    assert reverse("operators:list") == LIST
-    assert reverse("operators:create") == NEW
-    assert reverse("operators:delete", args=[7]) == "/operators/7/delete/"
+    assert reverse("operators:operator_list") == LIST
+    assert reverse("operators:operator_add") == NEW
+    assert reverse("operators:operator_delete", args=[7]) == "/operators/7/delete/"
 
 
 @pytest.mark.parametrize("url", [LIST, NEW, "/operators/1/delete/"])
@@ -54,7 +54,7 @@ def test_reseller_user_sees_only_own_operators(as_a, world, other_world):
 def test_admin_sees_all_operators(as_admin, world, other_world):
     resp = as_admin.get(LIST)
     assert names(resp) == ["Op A", "Op B"]
-    assert "Rows <b>1 - 2</b> of <b>2</b>" in resp.content.decode()
+    assert "Rows 1 - 2 of 2" in resp.content.decode()
 
 
 def test_dids_count_per_operator(as_admin, world, other_world):
@@ -95,10 +95,10 @@ def test_pagination_20_per_page(as_a, world):
         Operator.objects.create(name=f"P{i:02d}", reseller=world.reseller)
     first = as_a.get(LIST)
     assert len(first.context["operators"]) == 20
-    assert "Rows <b>1 - 20</b> of <b>25</b>" in first.content.decode()
+    assert "Rows 1 - 20 of 25" in first.content.decode()
     second = as_a.get(LIST, {"page": 2})
     assert len(second.context["operators"]) == 5
-    assert "Rows <b>21 - 25</b> of <b>25</b>" in second.content.decode()
+    assert "Rows 21 - 25 of 25" in second.content.decode()
     assert "Page 2 of 2" in second.content.decode()
 
 
@@ -126,7 +126,7 @@ def test_advanced_search_by_reseller(as_admin, world, other_world):
     resp = as_admin.get(LIST, {"reseller": other_world.reseller.pk})
     assert names(resp) == ["Op B", "Op B2"]
     body = resp.content.decode()
-    assert '<details class="ops-search" open>' in body
+    assert '<details class="list-search" open>' in body
     assert f'<option value="{other_world.reseller.pk}" selected>' in body
     # The choices are the resellers the user may see.
     assert list(resp.context["search"].form.fields["reseller"].queryset) == [
@@ -139,7 +139,7 @@ def test_advanced_search_filter_is_kept_in_page_links(as_admin, world, other_wor
     for i in range(21):
         Operator.objects.create(name=f"B{i:02d}", reseller=other_world.reseller)
     resp = as_admin.get(LIST, {"reseller": other_world.reseller.pk, "sort": "name"})
-    assert resp.context["page"].paginator.count == 22
+    assert resp.context["page"].count == 22
     assert f'href="?reseller={other_world.reseller.pk}&amp;sort=name&amp;page=2"' in (
         resp.content.decode()
     )

@@ -30,9 +30,9 @@ def form_data(**over):
 
 
 def test_urls_are_named():
-    assert reverse("packages:list") == LIST
-    assert reverse("packages:create") == NEW
-    assert reverse("packages:edit", args=[5]) == "/packages/5/edit/"
+    assert reverse("packages:package_list") == LIST
+    assert reverse("packages:package_add") == NEW
+    assert reverse("packages:package_edit", args=[5]) == "/packages/5/edit/"
 
 
 @pytest.mark.parametrize("url", [LIST, NEW, "/packages/1/edit/"])

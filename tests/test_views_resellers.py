@@ -33,11 +33,11 @@ def user_url(reseller):
 
 
 def test_urls_are_named():
-    assert reverse("accounts:list") == LIST
-    assert reverse("accounts:create") == NEW
-    assert reverse("accounts:admin_create") == NEW_ADMIN
-    assert reverse("accounts:detail", args=[3]) == "/resellers/3/"
-    assert reverse("accounts:user_create", args=[3]) == "/resellers/3/users/new/"
+    assert reverse("accounts:reseller_list") == LIST
+    assert reverse("accounts:reseller_add") == NEW
+    assert reverse("accounts:admin_add") == NEW_ADMIN
+    assert reverse("accounts:reseller_detail", args=[3]) == "/resellers/3/"
+    assert reverse("accounts:user_add", args=[3]) == "/resellers/3/users/new/"
 
 
 def _all_urls(reseller):

@@ -146,6 +146,7 @@ def test_every_page_of_a_reseller_works_under_the_csp(page, world, login, watch)
     watch.visit(f"/packages/{world.package.pk}/edit/")
     watch.visit("/subscriptions/")
     watch.visit("/audit/")
+    watch.visit("/jobs/", "Jobs")
     watch.visit(f"/jobs/{job.pk}/")
     assert held.pk
     watch.assert_clean()

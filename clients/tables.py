@@ -1,0 +1,16 @@
+"""The Clients list: its columns and sorts."""
+
+from core.tables import Column, Table
+
+
+class ClientTable(Table):
+    columns = [
+        Column("id", "ID", ("id",)),
+        Column("name", "Name", ("name", "id")),
+        Column("account_count", "Accounts"),
+        Column("active_count", "Active subscriptions"),
+        Column("did_count", "DIDs count"),
+        Column("reseller", "Reseller", ("reseller__name", "id")),
+    ]
+    default_sort = "name"
+    keyset = False

@@ -1,0 +1,35 @@
+"""The one form-error helper: a service's ``"Field: reason"`` error goes under that field."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+
+
+def add_service_error(form, message: str) -> None:
+    """Put a service error under the field its message names ("Name: ..."), else on top."""
+    for name, field in form.fields.items():
+        if message.startswith(f"{field.label}:"):
+            form.add_error(name, message)
+            return
+    form.add_error(None, message)
+
+
+class ServiceErrorMixin:
+    """``form.add_service_error(str(exc))`` for a form whose page shows errors in place."""
+
+    def add_service_error(self, message: str) -> None:
+        add_service_error(self, message)
+
+
+def form_messages(request, form) -> None:
+    """A form's errors as error messages, for a form that is not shown again (each error
+    named by its field's label, "Label: reason")."""
+    for error in form.non_field_errors():
+        messages.error(request, error)
+    for name, errors in form.errors.items():
+        if name != "__all__":
+            for error in errors:
+                label = form.fields[name].label
+                messages.error(
+                    request, error if error.startswith(f"{label}:") else f"{label}: {error}"
+                )

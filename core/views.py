@@ -1,0 +1,315 @@
+"""The shared generic views: each model's list, add, edit, delete and bulk edit view is a few
+lines of configuration on one of these.
+
+* ``ObjectListView``: the rows the user may see (``scope``), searched by a django-filter
+  FilterSet, sorted by the ``Table``'s columns, in pages of 20/50/100/500 (keyset or offset,
+  ``core.paging``), "Rows X - Y of N". A bad URL parameter is never a 500: the page says what
+  it shows instead.
+* ``ObjectEditView``: a form, then one service call, then a message; the service's
+  ``"Field: reason"`` error goes under that field.
+* ``ObjectDeleteView``: GET shows the service's preview (``core.previews.DeletePreview``),
+  POST calls the service; no rule is written in the view.
+* ``BulkEditView``: ticked ids or "all matching" the search; a confirmation built from the
+  service's preview; inline, or in the background (``jobs.services.start``) by size.
+
+core imports no domain app: the app's subclass supplies the queryset, its tenancy scope
+(e.g. ``accounts.tenancy.scoped``), the filterset, table, form and service.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.http import Http404, HttpResponseRedirect, QueryDict
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.views import View
+
+from audit.services import Actor
+from jobs import services as jobs
+
+from .paging import paginate
+from .tables import Table
+
+PAGE_SIZES = (20, 50, 100, 500)
+# The parameters of one page of a list: dropped from a link to another sort, size or search.
+NAV_KEYS = ("after", "before", "last", "start", "page")
+
+
+def per_page_of(params, sizes=PAGE_SIZES) -> tuple[int, str]:
+    """The page size the URL asks for (``per_page``) and a notice when it is not one of
+    ``sizes`` (the first is then shown)."""
+    raw = (params.get("per_page") or "").strip()
+    if not raw:
+        return sizes[0], ""
+    if raw.isascii() and raw.isdigit() and len(raw) < 6 and int(raw) in sizes:
+        return int(raw), ""
+    choices = ", ".join(str(n) for n in sizes[:-1]) + f" or {sizes[-1]}"
+    return sizes[0], f"Rows per page: choose {choices}; showing {sizes[0]}."
+
+
+def query(params: QueryDict, drop=(), **extra) -> str:
+    """``params`` as a query string without the page parameters (and ``drop``), with
+    ``extra`` set: a link to the same search with another sort, size or page."""
+    q = params.copy()
+    for key in (*NAV_KEYS, *drop):
+        q.pop(key, None)
+    for key, value in extra.items():
+        q[key] = value
+    return q.urlencode()
+
+
+def list_context(
+    request, qs, table: type[Table], *, sizes=PAGE_SIZES, default_sort=None, hidden=()
+):
+    """One page of ``qs`` as the shared list partials show it: ``page`` (``core.paging.Page``),
+    ``nav`` (first/prev/next/last links), ``headers``, page size choices. Notices about the
+    URL's parameters go to ``messages`` as warnings."""
+    params = request.GET
+    choice = table.sort_for(params, default_sort)
+    per_page, size_notice = per_page_of(params, sizes)
+    page = paginate(qs, choice.sort, choice.descending, per_page, params)
+    for notice in (page.notice, choice.notice, size_notice):
+        if notice:
+            messages.warning(request, notice)
+    nav = {}
+    for name in ("first", "prev", "next", "last"):
+        extra = {} if name == "first" else getattr(page, f"{name}_params")
+        if extra is not None:
+            nav[name] = "?" + query(params, **{k: str(v) for k, v in extra.items()})
+    shown = [c for c in params.getlist("show") if c in table.optional_columns()]
+    return {
+        "page": page,
+        "nav": nav,
+        "headers": table.headers(
+            choice, lambda value: "?" + query(params, sort=value), shown, hidden
+        ),
+        "shown": shown,
+        "sort_value": choice.value,
+        "per_page": per_page,
+        "page_sizes": sizes,
+        "per_page_urls": [(n, "?" + query(params, per_page=str(n))) for n in sizes],
+        "search_query": query(params, drop=("sort", "per_page", "show")),
+    }
+
+
+class ScopedMixin(LoginRequiredMixin):
+    """The rows a user may see: ``queryset`` narrowed by ``scope(queryset, user)`` (the app's
+    tenancy rule), or whatever ``get_queryset(request)`` returns."""
+
+    queryset = None
+    scope = None  # callable(queryset, user) -> queryset
+
+    def get_queryset(self, request):
+        qs = self.queryset.all()
+        return type(self).scope(qs, request.user) if self.scope else qs
+
+    def get_object(self, request, pk):
+        return get_object_or_404(self.get_queryset(request), pk=pk)
+
+
+def _url(target, obj=None) -> str:
+    if callable(target):
+        return target(obj)
+    return reverse(target)
+
+
+class ObjectListView(ScopedMixin, View):
+    filterset = None  # a django-filter FilterSet class
+    table: type[Table] = Table
+    template_name = ""
+    context_object_name = "rows"
+    page_sizes = PAGE_SIZES
+
+    def decorate(self, request, rows) -> None:
+        """Add what the rows show besides their columns (counts: ``core.selectors.count_by``)."""
+
+    def extra_context(self, request) -> dict:
+        return {}
+
+    def default_sort(self, params) -> str | None:
+        return None  # the table's default
+
+    def hidden_columns(self, request) -> set[str]:
+        return set()  # columns this user does not see (e.g. Reseller, to a reseller's user)
+
+    def get(self, request, *args, **kwargs):
+        qs = self.get_queryset(request)
+        search = None
+        if self.filterset is not None:
+            search = self.filterset(request.GET or None, queryset=qs, request=request)
+            qs = search.qs  # an invalid filter is left out, and shown under its field
+        context = list_context(
+            request,
+            qs,
+            self.table,
+            sizes=self.page_sizes,
+            default_sort=self.default_sort(request.GET),
+            hidden=self.hidden_columns(request),
+        )
+        rows = context["page"].rows
+        self.decorate(request, rows)
+        searching = bool(search) and any(
+            request.GET.get(name) for name in search.form.fields if name in request.GET
+        )
+        context.update(
+            {
+                self.context_object_name: rows,
+                "search": search,
+                "searching": searching,
+                "table": self.table,
+                **self.extra_context(request),
+            }
+        )
+        return render(request, self.template_name, context)
+
+
+class ObjectEditView(ScopedMixin, View):
+    """Add (no ``pk``) or edit (``pk``): the form, then ``perform`` (one service call), then
+    the message it returns. The service's error (one of ``errors``) is put under the field
+    its message names."""
+
+    form_class = None
+    template_name = ""
+    errors: tuple[type[Exception], ...] = ()
+    success_url = None  # a URL name, or callable(obj) -> URL
+
+    def form_kwargs(self, request, obj) -> dict:
+        return {"user": request.user}
+
+    def perform(self, form, *, actor: Actor, obj=None) -> tuple[object, str]:
+        """Call the service; return the object and the success message."""
+        raise NotImplementedError
+
+    def extra_context(self, request, obj) -> dict:
+        return {}
+
+    def _render(self, request, form, obj):
+        context = {"form": form, "object": obj, **self.extra_context(request, obj)}
+        return render(request, self.template_name, context)
+
+    def get(self, request, pk=None):
+        obj = self.get_object(request, pk) if pk is not None else None
+        return self._render(request, self.form_class(**self.form_kwargs(request, obj)), obj)
+
+    def post(self, request, pk=None):
+        obj = self.get_object(request, pk) if pk is not None else None
+        form = self.form_class(request.POST, **self.form_kwargs(request, obj))
+        if form.is_valid():
+            try:
+                saved, message = self.perform(form, actor=Actor.for_user(request.user), obj=obj)
+            except self.errors as exc:
+                form.add_service_error(str(exc))
+            else:
+                messages.success(request, message)
+                return HttpResponseRedirect(_url(self.success_url, saved))
+        return self._render(request, form, obj)
+
+
+class ObjectDeleteView(ScopedMixin, View):
+    """GET: the service's preview of the delete (``preview(obj)``: a ``DeletePreview``);
+    POST: the service (``perform``), its refusal an error message, never a success."""
+
+    template_name = ""
+    errors: tuple[type[Exception], ...] = ()
+    success_url = None  # a URL name, or callable(obj) -> URL
+    context_object_name = "object"
+
+    def preview(self, obj):
+        raise NotImplementedError
+
+    def perform(self, obj, *, actor: Actor) -> str:
+        """Delete through the service; return the success message."""
+        raise NotImplementedError
+
+    def get(self, request, pk):
+        obj = self.get_object(request, pk)
+        context = {self.context_object_name: obj, "object": obj, "preview": self.preview(obj)}
+        return render(request, self.template_name, context)
+
+    def post(self, request, pk):
+        obj = self.get_object(request, pk)
+        try:
+            message = self.perform(obj, actor=Actor.for_user(request.user))
+        except self.errors as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, message)
+        return HttpResponseRedirect(_url(self.success_url, obj))
+
+
+class BulkEditView(ScopedMixin, View):
+    """POST with ticked ``ids`` (or ``all_matching=1`` and the search's query string in ``q``)
+    and the bulk edit form. Without ``confirmed``: the confirmation page, built from the
+    service's ``preview(selection, form)``; with it: the change, inline when the selection
+    has at most ``jobs.services.threshold()`` rows, else a background job of ``job_kind``."""
+
+    filterset = None
+    form_class = None
+    template_name = ""  # the confirmation page
+    errors: tuple[type[Exception], ...] = ()
+    success_url = None
+    job_kind = ""
+
+    def form_kwargs(self, request) -> dict:
+        return {}
+
+    def preview(self, selection, form):
+        raise NotImplementedError
+
+    def perform(self, selection, form, *, actor: Actor) -> str:
+        raise NotImplementedError
+
+    def job_params(self, request, form, ids) -> dict:
+        return {"q": request.POST.get("q", ""), "ids": ids, "data": request.POST.dict()}
+
+    def selection(self, request):
+        """The rows the edit applies to, and the ticked ids (None for "all matching"). A
+        ticked id the user may not see is a 404."""
+        qs = self.get_queryset(request)
+        if request.POST.get("all_matching") == "1":
+            search = QueryDict(request.POST.get("q", ""))
+            if self.filterset is not None:
+                filterset = self.filterset(search, queryset=qs, request=request)
+                if not filterset.is_valid():
+                    raise Http404("The search is not valid any more.")
+                qs = filterset.qs
+            return qs, None
+        ids = sorted({int(v) for v in request.POST.getlist("ids") if v.isascii() and v.isdigit()})
+        selected = qs.filter(pk__in=ids)
+        if selected.count() != len(ids):
+            raise Http404("No such row.")
+        return selected, ids
+
+    def post(self, request):
+        selection, ids = self.selection(request)
+        form = self.form_class(request.POST, **self.form_kwargs(request))
+        back = _url(self.success_url)
+        if not form.is_valid():
+            for error in [*form.non_field_errors(), *form.errors.get("__all__", [])][:1]:
+                messages.error(request, error)
+            return HttpResponseRedirect(back)
+        if request.POST.get("confirmed") != "1":
+            context = {"form": form, "preview": self.preview(selection, form), "ids": ids}
+            return render(request, self.template_name, context)
+        total = selection.count()
+        if self.job_kind and total > jobs.threshold():
+            try:
+                job = jobs.start(
+                    self.job_kind,
+                    user=request.user,
+                    params=self.job_params(request, form, ids),
+                    total=total,
+                    back_url=back,
+                )
+            except jobs.TooManyJobs as exc:
+                messages.error(request, str(exc))
+                return HttpResponseRedirect(back)
+            return HttpResponseRedirect(reverse("jobs:detail", args=[job.pk]))
+        try:
+            message = self.perform(selection, form, actor=Actor.for_user(request.user))
+        except self.errors as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, message)
+        return HttpResponseRedirect(back)

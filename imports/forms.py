@@ -1,0 +1,124 @@
+"""Import DIDs, the forms of its steps: 1. the file and the defaults; 2. a field (or Skip)
+for each column of the file."""
+
+from __future__ import annotations
+
+from django import forms
+from django.conf import settings
+
+from accounts.tenancy import scoped
+from config.limits import NOTES_MAX, length_message
+from inventory.choices import AfterHold, Status
+from inventory.forms import INITIAL_CHOICES
+from operators.models import Operator
+
+from .errors import ImportFileError
+from .readers import kind_of
+from .spec import FIELDS, check_mapping
+
+DELIMITER_CHOICES = [
+    ("", "autodetect"),
+    ("comma", "comma ( , )"),
+    ("semicolon", "semicolon ( ; )"),
+    ("tab", "tab"),
+    ("pipe", "pipe ( | )"),
+]
+DELIMITERS = {"comma": ",", "semicolon": ";", "tab": "\t", "pipe": "|"}
+
+
+class ImportUploadForm(forms.Form):
+    """Step 1: the file, how to read it, and the values for what the file leaves out."""
+
+    file = forms.FileField(
+        label="Select the file to import",
+        error_messages={
+            "required": "File: choose a .csv, .xls or .xlsx file.",
+            "empty": "File: the file is empty.",
+        },
+    )
+    delimiter = forms.ChoiceField(
+        label="Fields delimiter", choices=DELIMITER_CHOICES, required=False
+    )
+    operator = forms.ModelChoiceField(
+        queryset=Operator.objects.none(),
+        label="Operator",
+        required=False,
+        empty_label="— from the file —",
+        error_messages={"invalid_choice": "Operator: choose one of your operators."},
+    )
+    status = forms.ChoiceField(
+        label="Status",
+        choices=INITIAL_CHOICES,
+        initial=Status.RESERVED,
+        error_messages={"invalid_choice": "Status: new DIDs start Reserved, In Stock or Archive."},
+    )
+    after_hold = forms.ChoiceField(
+        label="After Hold",
+        choices=AfterHold.choices,
+        initial=AfterHold.RESERVED,
+        error_messages={"invalid_choice": "After Hold: choose In Stock, Reserved or Archive."},
+    )
+    tag = forms.CharField(
+        label="Tag",
+        max_length=64,
+        required=False,
+        error_messages={"max_length": "Tag: at most 64 characters."},
+    )
+    notes = forms.CharField(
+        label="Notes",
+        required=False,
+        max_length=NOTES_MAX,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"max_length": length_message("Notes", NOTES_MAX)},
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        ops = scoped(Operator.objects.select_related("reseller"), user).order_by("name")
+        self.fields["operator"].queryset = ops
+        self.fields["operator"].label_from_instance = lambda op: (
+            f"{op.name} ({op.reseller.name})" if user.is_platform_admin else op.name
+        )
+        if not user.is_platform_admin and len(ops[:2]) == 1:
+            self.fields["operator"].initial = ops[0].pk
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        try:
+            self.kind = kind_of(upload.name)
+        except ImportFileError as exc:
+            raise forms.ValidationError(str(exc)) from None
+        if not upload.size:
+            raise forms.ValidationError(f"File: “{upload.name}” is empty.")
+        limit = settings.IMPORT_MAX_FILE_SIZE
+        if upload.size > limit:
+            raise forms.ValidationError(
+                f"File: “{upload.name}” is {upload.size / 2**20:,.1f} MB; the most one import "
+                f"may be is {limit / 2**20:,.0f} MB. Split it into smaller files."
+            )
+        return upload
+
+
+class MappingForm(forms.Form):
+    """Step 2: a field (or Skip) for each column of the file."""
+
+    has_header = forms.BooleanField(label="The first row holds the column names", required=False)
+
+    def __init__(self, *args, columns: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = [("", "Skip"), *FIELDS]
+        for i in range(columns):
+            self.fields[f"col_{i}"] = forms.ChoiceField(
+                label=f"Column {i + 1}", choices=choices, required=False
+            )
+
+    def mapping(self) -> list[str]:
+        return [
+            self.cleaned_data.get(name) or "" for name in self.fields if name.startswith("col_")
+        ]
+
+    def clean(self):
+        data = super().clean()
+        for error in check_mapping(self.mapping()):
+            self.add_error(None, error)
+        return data

@@ -1,0 +1,320 @@
+"""The import's plan: one row of ``imp_rows`` per file row, with its decision.
+
+``plan(run)`` builds it in one ``CREATE TEMP TABLE ... AS SELECT`` of five nested steps, each
+a function below that a reader can take one at a time:
+
+1. ``read_cells``: each mapped cell trimmed and unescaped once (unmapped fields are NULL,
+   "not given");
+2. ``resolve_names``: each row joined to its existing DID, to the look-ups of its status,
+   after-hold, reseller and operator names (``imports.lookups``) and to an earlier row of
+   the same number;
+3. ``parse_values``: the values the row would write (the file's or the defaults), and which
+   fields of an existing DID it changes;
+4. ``check_row``: the first reason the row is refused, if any, in words a user can act on;
+5. ``classify``: ``create``, ``update``, ``unchanged`` or ``refused``.
+
+``OFFSET 0`` keeps PostgreSQL from inlining the steps into each other, so every expression
+runs once per row, not once per mention. The lifecycle's table decides which statuses a row
+may set; the plan only explains it row by row. ``report(run)`` counts the plan.
+"""
+
+from __future__ import annotations
+
+from config.limits import HOLD_DAYS_MAX, NOTES_MAX, TAG_MAX
+from inventory import lifecycle
+from inventory.choices import AfterHold, Status
+from inventory.models import DID
+
+from .loading import Run
+from .lookups import ESCAPED_FORMULA, resolve_names, unescape_sql
+from .spec import ImportReport
+
+TABLE = DID._meta.db_table
+MAX_ERRORS = 100
+NUMBER_SQL = r"^\+?[0-9]+$"  # and at most 32 characters (a bounded regex is 7x slower)
+
+
+def label_sql(expr: str) -> str:
+    """The label of the status value ``expr`` ("in_stock" -> "In Stock")."""
+    whens = " ".join(f"WHEN '{s.value}' THEN '{s.label}'" for s in Status)
+    return f"(CASE {expr} {whens} END)"
+
+
+def show(expr: str) -> str:
+    """A user's value inside a message, cut short."""
+    return (
+        f"'“' || (CASE WHEN char_length({expr}) > 40 THEN left({expr}, 40) || '…' "
+        f"ELSE {expr} END) || '”'"
+    )
+
+
+def plan_params(run: Run) -> dict:
+    """The plan's parameters: the user's defaults, the bounds and the lifecycle's sets."""
+    spec = run.spec
+    return {
+        "escaped": ESCAPED_FORMULA,
+        "number": NUMBER_SQL,
+        "user_res": spec.reseller_id,
+        "def_op": spec.operator_id,
+        "def_status": Status(spec.status).value,
+        "def_ah": AfterHold(spec.after_hold).value,
+        "def_tag": spec.tag,
+        "def_notes": spec.notes,
+        "hold_days_max": HOLD_DAYS_MAX,
+        "tag_max": TAG_MAX,
+        "notes_max": NOTES_MAX,
+        "initial": lifecycle.values(lifecycle.INITIAL),
+        "unassigned": lifecycle.values(lifecycle.UNASSIGNED),
+        "assigned": lifecycle.values(lifecycle.ASSIGNED),
+    }
+
+
+def read_cells(run: Run) -> str:
+    """Step 1: the rows of ``imp_src``, each mapped cell trimmed and unescaped once."""
+
+    def text(col, trim=True):
+        return unescape_sql(f"btrim(f.{col})" if trim else f"f.{col}")
+
+    cells = ["COALESCE(btrim(f.did), '') AS number"]
+
+    def cell(name, expr, alias):
+        cells.append(f"{expr if run.has(name) else 'NULL::text'} AS {alias}")
+
+    cell("status", "f.status", "status_key")
+    cell("status", "NULLIF(btrim(f.status), '')", "status_raw")
+    cell("after_hold", "f.after_hold", "ah_key")
+    cell("after_hold", "NULLIF(btrim(f.after_hold), '')", "ah_raw")
+    cell("reseller", "f.reseller", "res_key")
+    cell("reseller", f"NULLIF({text('reseller')}, '')", "res_name")
+    cell("operator", f"NULLIF({text('operator')}, '')", "op_name")
+    cell("tag", text("tag"), "tag_in")
+    cell("notes", text("notes", trim=False), "notes_in")
+    cell("client", text("client"), "client_in")
+    cell("account", text("account"), "account_in")
+    cell("hold_days", "NULLIF(btrim(f.hold_days), '')", "hd_raw")
+    columns = ",\n            ".join(cells)
+    return f"SELECT f.rn,\n            {columns}\n        FROM imp_src f OFFSET 0"
+
+
+def resolve_names_sql(run: Run, cells: str) -> str:
+    """Step 2: each row with its existing DID (``d``), its look-ups and its earlier twin."""
+    has = run.has
+    inputs = [
+        "src.status_raw, src.ah_raw, src.res_name, src.op_name",
+        "src.tag_in, src.notes_in, src.client_in, src.account_in, src.hd_raw",
+    ]
+    joins = []
+    if has("status"):
+        inputs.append("st.value AS status_new")
+        joins.append("LEFT JOIN imp_status st ON st.raw = src.status_key")
+    else:
+        inputs.append("NULL::text AS status_new")
+    if has("after_hold"):
+        inputs.append("ah.value AS ah_new")
+        joins.append("LEFT JOIN imp_after ah ON ah.raw = src.ah_key")
+    else:
+        inputs.append("NULL::text AS ah_new")
+    if has("reseller"):
+        inputs.append("rs.reseller_id AS res_id")
+        joins.append("LEFT JOIN imp_res rs ON rs.raw = src.res_key")
+        res_id = "rs.reseller_id"
+    else:
+        inputs.append("NULL::bigint AS res_id")
+        res_id = "NULL::bigint"
+    if has("operator"):
+        inputs.append("opn.op_id, opn.op_res, opn.n AS op_n")
+        joins.append(
+            f"""LEFT JOIN imp_opn opn ON opn.op_name = src.op_name
+            AND opn.res_key = COALESCE(d.reseller_id, {res_id}, %(user_res)s::bigint, 0)"""
+        )
+    else:
+        inputs.append("NULL::bigint AS op_id, NULL::bigint AS op_res, NULL::bigint AS op_n")
+    if has("client") or has("account"):
+        inputs.append("c.name AS cur_client, a.name AS cur_account")
+        joins.append("LEFT JOIN clients_client c ON c.id = d.client_id")
+        joins.append("LEFT JOIN clients_account a ON a.id = d.account_id")
+    else:
+        inputs.append("NULL::text AS cur_client, NULL::text AS cur_account")
+    columns = ",\n          ".join(inputs)
+    joined = "\n        ".join(joins)
+    return f"""SELECT src.rn, src.number,
+          {columns},
+          d.id AS did_id, d.status AS cur_status, d.reseller_id AS cur_res,
+          d.operator_id AS cur_op, d.tag AS cur_tag, d.notes AS cur_notes,
+          d.after_hold_status AS cur_ah, d.hold_days AS cur_hd,
+          dup.first_rn
+        FROM ({cells}) src
+        LEFT JOIN {TABLE} d ON d.number = src.number
+        {joined}
+        LEFT JOIN (
+            SELECT btrim(did) AS number, min(rn) AS first_rn FROM imp_src
+            GROUP BY 1 HAVING count(*) > 1
+        ) dup ON dup.number = src.number AND dup.first_rn <> src.rn
+        OFFSET 0"""
+
+
+def parse_values(resolved: str) -> str:
+    """Step 3: the values a row would write (the file's, else the defaults), the status it
+    moves an existing DID to, and which of the DID's fields it changes (``set_*``)."""
+    return f"""SELECT x.*,
+          COALESCE(status_new, %(def_status)s) AS status_t,
+          CASE WHEN op_name IS NOT NULL THEN op_id ELSE %(def_op)s::bigint END AS op_final,
+          CASE WHEN op_name IS NOT NULL THEN op_res
+               ELSE (SELECT reseller_id FROM operators_operator WHERE id = %(def_op)s)
+          END AS op_res_final,
+          COALESCE(NULLIF(tag_in, ''), %(def_tag)s) AS tag_final,
+          COALESCE(NULLIF(notes_in, ''), %(def_notes)s) AS notes_final,
+          COALESCE(ah_new, %(def_ah)s) AS ah_final,
+          CASE WHEN hd_raw ~ '^[0-9]+$' THEN CASE WHEN hd_raw::numeric <= %(hold_days_max)s
+               THEN hd_raw::numeric::integer END END AS hd_val,
+          CASE WHEN status_new <> cur_status THEN status_new END AS move_to,
+          (did_id IS NOT NULL AND tag_in IS NOT NULL
+           AND tag_in IS DISTINCT FROM cur_tag) AS set_tag,
+          (did_id IS NOT NULL AND notes_in IS NOT NULL
+           AND notes_in IS DISTINCT FROM cur_notes) AS set_notes,
+          (did_id IS NOT NULL AND ah_new IS NOT NULL
+           AND ah_new IS DISTINCT FROM cur_ah) AS set_ah,
+          (did_id IS NOT NULL AND op_id IS NOT NULL
+           AND op_id IS DISTINCT FROM cur_op) AS set_op,
+          COALESCE(CASE WHEN did_id IS NOT NULL AND hd_raw ~ '^[0-9]+$'
+                        THEN CASE WHEN hd_raw::numeric <= %(hold_days_max)s
+                             THEN hd_raw::numeric::integer IS DISTINCT FROM cur_hd END
+                   END, FALSE) AS set_hd
+        FROM ({resolved}) x
+        OFFSET 0"""
+
+
+def check_row(parsed: str) -> str:
+    """Step 4: ``err``, the first reason the row is refused (NULL if none), and whether it
+    changes any field (``fields_change``). The order of the checks is the order a user fixes
+    a row in: the number, the values, then what the lifecycle and tenancy allow."""
+    number = "number"
+    cur_label = label_sql("cur_status")
+    move_label = label_sql("move_to")
+    new_label = label_sql("status_t")
+    return f"""SELECT y.*,
+          CASE
+            WHEN {number} = '' THEN 'DID: the cell is empty'
+            WHEN {number} !~ %(number)s OR char_length({number}) > 32
+              THEN 'DID: ' || {show(number)} || ' is not a number'
+            WHEN first_rn IS NOT NULL
+              THEN 'DID ' || {number} || ' is already on row ' || first_rn
+            WHEN did_id IS NOT NULL AND %(user_res)s::bigint IS NOT NULL
+                 AND cur_res <> %(user_res)s
+              THEN 'DID: not available'
+            WHEN status_raw IS NOT NULL AND status_new IS NULL
+              THEN 'Status: ' || {show("status_raw")} || ' is not a status'
+            WHEN ah_raw IS NOT NULL AND ah_new IS NULL
+              THEN 'After Hold: ' || {show("ah_raw")}
+                   || ' is not Reserved, In Stock or Archive'
+            WHEN hd_raw IS NOT NULL AND hd_raw !~ '^[0-9]+$'
+              THEN 'Hold days: ' || {show("hd_raw")} || ' is not a whole number of days'
+            WHEN hd_raw IS NOT NULL AND hd_raw::numeric > %(hold_days_max)s
+              THEN 'Hold days: ' || {show("hd_raw")}
+                   || ' is more than {HOLD_DAYS_MAX:,} days'
+            WHEN char_length(tag_in) > %(tag_max)s
+              THEN 'Tag: longer than {TAG_MAX:,} characters'
+            WHEN char_length(notes_in) > %(notes_max)s
+              THEN 'Notes: longer than {NOTES_MAX:,} characters'
+            WHEN res_name IS NOT NULL AND res_id IS NULL
+              THEN 'Reseller: ' || {show("res_name")} ||
+                   CASE WHEN %(user_res)s::bigint IS NULL THEN ' is not a reseller'
+                        ELSE ' is not your reseller' END
+            WHEN did_id IS NOT NULL AND res_id IS NOT NULL AND res_id <> cur_res
+              THEN 'Reseller: DID ' || {number} || ' belongs to another reseller; '
+                   || 'import does not move DIDs between resellers'
+            WHEN op_name IS NOT NULL AND op_id IS NULL AND op_n > 1
+              THEN 'Operator: ' || {show("op_name")}
+                   || ' is the name of several operators; add a Reseller column'
+            WHEN op_name IS NOT NULL AND op_id IS NULL
+              THEN 'Operator: no operator ' || {show("op_name")} ||
+                   CASE WHEN did_id IS NOT NULL THEN ' of the DID''s reseller'
+                        WHEN %(user_res)s::bigint IS NOT NULL THEN ' of your reseller'
+                        WHEN res_name IS NOT NULL THEN ' of reseller ' || {show("res_name")}
+                        ELSE '' END
+            WHEN did_id IS NULL AND op_final IS NULL
+              THEN 'Operator: the cell is empty and no default operator was chosen'
+            WHEN did_id IS NULL AND res_id IS NOT NULL AND op_res_final <> res_id
+              THEN 'Operator: the default operator is not of reseller '
+                   || {show("res_name")}
+            WHEN did_id IS NULL AND NOT status_t = ANY(%(initial)s)
+              THEN 'DID ' || {number} || ' is new; new DIDs start Reserved, In Stock '
+                   || 'or Archive, not ' || {new_label}
+            WHEN did_id IS NULL AND (client_in <> '' OR account_in <> '')
+              THEN 'Client: DID ' || {number} || ' is new; import does not assign '
+                   || 'DIDs to clients'
+            WHEN move_to IS NOT NULL AND cur_status = ANY(%(assigned)s)
+                 AND move_to = ANY(%(unassigned)s)
+              THEN 'DID ' || {number} || ' is assigned (' || {cur_label}
+                   || '); cannot become ' || {move_label}
+            WHEN move_to = ANY(%(assigned)s) AND cur_status = ANY(%(unassigned)s)
+              THEN 'DID ' || {number} || ' is ' || {cur_label} || '; import cannot make '
+                   || 'it ' || {move_label} || ': assign it to an account instead'
+            WHEN move_to = ANY(%(assigned)s)
+              THEN 'DID ' || {number} || ' is ' || {cur_label} || '; import cannot make '
+                   || 'it ' || {move_label} || ': use Mass Edit'
+            WHEN did_id IS NOT NULL AND cur_status = ANY(%(assigned)s)
+                 AND client_in <> '' AND client_in <> cur_client
+              THEN 'Client: DID ' || {number} || ' is assigned to ' || {show("cur_client")}
+                   || ', not ' || {show("client_in")} || '; import does not reassign DIDs'
+            WHEN did_id IS NOT NULL AND cur_status = ANY(%(assigned)s)
+                 AND account_in <> '' AND account_in <> cur_account
+              THEN 'Account: DID ' || {number} || ' is assigned to account '
+                   || {show("cur_account")} || ', not ' || {show("account_in")}
+                   || '; import does not reassign DIDs'
+            WHEN did_id IS NOT NULL AND cur_status = ANY(%(unassigned)s)
+                 AND (client_in <> '' OR account_in <> '')
+              THEN 'Client: DID ' || {number} || ' is ' || {cur_label}
+                   || '; import does not assign DIDs to clients'
+          END AS err,
+          (set_tag OR set_notes OR set_ah OR set_op OR set_hd) AS fields_change
+        FROM ({parsed}) y
+        OFFSET 0"""
+
+
+def classify(checked: str) -> str:
+    """Step 5: the columns the writer needs, and the row's ``action``."""
+    return f"""SELECT rn, number, did_id, err, move_to, fields_change, status_t, op_final,
+          op_res_final, ah_final, tag_final, notes_final, hd_val, set_tag, set_notes,
+          set_ah, set_op, set_hd, tag_in, notes_in, ah_new, op_id,
+          CASE WHEN z.err IS NOT NULL THEN 'refused'
+               WHEN z.did_id IS NULL THEN 'create'
+               WHEN z.move_to IS NOT NULL OR z.fields_change THEN 'update'
+               ELSE 'unchanged' END AS action
+        FROM ({checked}) z"""
+
+
+def plan(run: Run) -> None:
+    """Resolve the names, then decide every row into ``imp_rows`` (the five steps above)."""
+    resolve_names(run)
+    rows = classify(check_row(parse_values(resolve_names_sql(run, read_cells(run)))))
+    run.sql(f"CREATE TEMP TABLE imp_rows ON COMMIT DROP AS {rows}", plan_params(run))
+
+
+def report(run: Run) -> ImportReport:
+    """The plan's counts, and its first ``MAX_ERRORS`` refusals."""
+    rep = ImportReport()
+    counts = run.sql(
+        "SELECT action, move_to, count(*) FROM imp_rows GROUP BY 1, 2 ORDER BY 1, 2"
+    ).fetchall()
+    for action, move_to, n in counts:
+        rep.rows += n
+        if action == "create":
+            rep.created += n
+        elif action == "update":
+            rep.updated += n
+            if move_to:
+                rep.status_changes[Status(move_to).label] = n
+        elif action == "unchanged":
+            rep.unchanged += n
+        else:
+            rep.refused += n
+    if rep.refused:
+        rep.errors = [
+            {"row": rn, "text": err}
+            for rn, err in run.sql(
+                "SELECT rn, err FROM imp_rows WHERE action = 'refused' ORDER BY rn LIMIT %s",
+                [MAX_ERRORS],
+            ).fetchall()
+        ]
+    return rep

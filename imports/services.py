@@ -1,0 +1,375 @@
+"""Import DIDs, the services: check (the dry run), apply, and a job's run.
+
+The rows of a file are read once per run and loaded with ``COPY`` into a temporary table
+(``imports.loading``); everything after that is set-based SQL: the plan decides every row
+(``imports.planner``), the dry run stops there, and applying writes the plan
+(``imports.writer``) in one transaction: everything or nothing, unless the user chose to
+apply only the valid rows. All audit rows of one import share the job's change set.
+
+Row semantics: a DID not in the inventory is created (Reserved, In Stock or Archive only);
+an existing DID gets the file's values where the file gives one; a row that says what the DID
+already is changes nothing. So a file exported by ``inventory.exporting`` imports back as
+all unchanged. Rows are numbered as in the file (a header is row 1).
+
+An ``ImportJob`` moves only as ``MOVES`` allows (``can_move``).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+
+from celery import current_app
+from django.conf import settings
+from django.db import DatabaseError, transaction
+from django.utils import timezone
+
+from audit.services import Actor
+from config.limits import NOTES_MAX, TAG_MAX
+from inventory import lifecycle
+from inventory.choices import AfterHold, Status
+from jobs import services as jobs
+from jobs.progress import Progress
+from operators.models import Operator
+
+from . import planner, preview, readers, writer
+from .choices import Status as JobStatus
+from .errors import ImportConflict, ImportFileError, ImportRefused
+from .loading import Run
+from .models import ImportJob
+from .spec import ImportReport, ImportSpec, check_mapping, no_progress
+
+log = logging.getLogger(__name__)
+
+# An import job's statuses as a table: {status: the statuses it may move to}. Uploaded, it
+# waits for its columns; Columns chosen or Checked, it runs (a dry run, or an apply of a
+# checked file); a run ends Checked, Applied, back where it was (a conflict) or Failed. An
+# applied job stays applied. Cancel deletes a job that is not applied or running.
+MOVES: dict[str, frozenset[str]] = {
+    JobStatus.UPLOADED: frozenset({JobStatus.MAPPED}),
+    JobStatus.MAPPED: frozenset({JobStatus.MAPPED, JobStatus.RUNNING}),
+    JobStatus.DRY_RUN: frozenset({JobStatus.MAPPED, JobStatus.RUNNING}),
+    JobStatus.FAILED: frozenset({JobStatus.MAPPED}),
+    JobStatus.RUNNING: frozenset(
+        {JobStatus.DRY_RUN, JobStatus.DONE, JobStatus.MAPPED, JobStatus.FAILED}
+    ),
+    JobStatus.DONE: frozenset(),
+}
+
+
+def can_move(source: str, target: str) -> bool:
+    """Whether an import job in ``source`` may move to ``target`` (``MOVES``)."""
+    return target in MOVES.get(source, ())
+
+
+# The Celery task that runs a job in the background (``imports.tasks.run_import``), found by
+# name in the app's task registry: the task (above this module) calls ``run_job``.
+RUN_TASK = "imports.tasks.run_import"
+
+
+def background_rows() -> int:
+    """Files with more data rows than this run in the background (Celery)."""
+    return getattr(settings, "IMPORT_BACKGROUND_ROWS", 20_000)
+
+
+def import_dir() -> Path:
+    return Path(getattr(settings, "IMPORT_DIR", settings.BASE_DIR / "var" / "imports"))
+
+
+def checked(spec: ImportSpec, progress: Callable) -> tuple[Run, ImportReport]:
+    """The run, loaded and planned, and its report; ``ImportFileError`` for a bad choice."""
+    errors = check_mapping(spec.mapping)
+    if errors:
+        raise ImportFileError(" ".join(errors))
+    if spec.operator_id is not None:
+        ops = Operator.objects.filter(pk=spec.operator_id)
+        if spec.reseller_id is not None:
+            ops = ops.filter(reseller_id=spec.reseller_id)
+        if not ops.exists():
+            raise ImportFileError("Operator: the default operator is not one of yours any more.")
+    if not spec.path.is_file():
+        raise ImportFileError("File: the uploaded file is gone; upload it again.")
+    for label, value, limit in (("Tag", spec.tag, TAG_MAX), ("Notes", spec.notes, NOTES_MAX)):
+        if value and len(value) > limit:
+            raise ImportFileError(f"{label}: the default is longer than {limit:,} characters.")
+    run = Run(spec, progress)
+    run.load()
+    planner.plan(run)
+    return run, planner.report(run)
+
+
+def check(spec: ImportSpec, *, progress: Callable = no_progress) -> ImportReport:
+    """The dry run: what applying would create, update, leave unchanged and refuse."""
+    started = time.monotonic()
+    with transaction.atomic():
+        _run, rep = checked(spec, progress)
+        transaction.set_rollback(True)
+    rep.seconds = round(time.monotonic() - started, 3)
+    return rep
+
+
+def apply(
+    spec: ImportSpec,
+    *,
+    actor: Actor,
+    only_valid: bool = False,
+    progress: Callable = no_progress,
+    on_applied: Callable[[ImportReport], None] | None = None,
+) -> ImportReport:
+    """Check the file again and write it, in one transaction.
+
+    All rows (refused with ``ImportRefused`` if any row is refused), or ``only_valid`` rows.
+    ``on_applied`` runs inside the transaction, so a job's record commits with its data.
+    """
+    started = time.monotonic()
+    with transaction.atomic():
+        run, rep = checked(spec, progress)
+        if rep.refused and not only_valid:
+            raise ImportRefused(rep)
+        writer.write(run, rep, actor)
+        run.cleanup()
+        rep.applied = True
+        rep.seconds = round(time.monotonic() - started, 3)
+        if on_applied is not None:
+            on_applied(rep)
+    return rep
+
+
+def store_upload(uploaded) -> Path:
+    """Save an uploaded file under the import folder; return its path."""
+    folder = import_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    suffix = Path(uploaded.name).suffix.lower()
+    path = folder / f"{uuid.uuid4().hex}{suffix}"
+    with open(path, "wb") as out:
+        for chunk in uploaded.chunks():
+            out.write(chunk)
+    return path
+
+
+def spec_for(job) -> ImportSpec:
+    d = job.defaults or {}
+    return ImportSpec(
+        path=Path(job.file_path),
+        kind=job.kind,
+        delimiter=job.delimiter,
+        has_header=job.has_header,
+        mapping=list(job.mapping),
+        reseller_id=job.reseller_id,
+        operator_id=d.get("operator"),
+        status=d.get("status") or Status.RESERVED,
+        after_hold=d.get("after_hold") or AfterHold.RESERVED,
+        tag=d.get("tag") or "",
+        notes=d.get("notes") or "",
+        label=f"Import #{job.pk}: {job.original_name}"[:200],
+        job_id=job.pk,
+        rows_hint=job.rows_total,
+    )
+
+
+def actor_for(job) -> Actor:
+    user = job.user
+    if user is None:
+        return Actor(username="import", change_set=job.change_set)
+    return Actor(user_id=user.pk, username=user.get_username(), change_set=job.change_set)
+
+
+def remove_file(job):
+    try:
+        Path(job.file_path).unlink(missing_ok=True)
+    except OSError:
+        log.warning("Could not remove the import file %s", job.file_path)
+
+
+def run_job(job_id: int, mode: str, *, background: bool = False) -> None:
+    """Run a job's dry run (``mode`` "check") or apply ("all" or "valid"). Never raises: the
+    job records the outcome for the page to show. ``background`` (the Celery task) also
+    writes the progress as it goes, for the page's progress bar.
+
+    In the background it is safe to run again (the task is acks-late): a task for a job
+    that has moved on does nothing, and one whose worker died runs the job again. The
+    outcome is written only while this attempt holds the job (``jobs.services.claim``); an
+    apply's outcome commits with its rows, so a job failed as stale meanwhile changes nothing.
+    """
+    running = JobStatus.RUNNING
+    if background:
+        if not ImportJob.objects.filter(pk=job_id, status=running, mode=mode).exists():
+            return
+        claimed = jobs.claim(ImportJob, job_id, waiting=[])
+        if claimed is None:
+            return
+        mine = {"pk": job_id, "status": running, "backend_pid": claimed.backend_pid}
+        ImportJob.objects.filter(**mine).update(message="", rows_done=0, stage="Starting")
+    else:
+        ImportJob.objects.filter(pk=job_id).update(
+            status=running, mode=mode, message="", rows_done=0, stage="Starting"
+        )
+        mine = {"pk": job_id, "status": running}
+    job = ImportJob.objects.select_related("user").get(pk=job_id)
+    spec = spec_for(job)
+
+    progress = Progress(
+        ImportJob._meta.db_table, job.pk if background else None, done_column="rows_done"
+    )
+
+    def record(**fields):
+        fields.update(stage="", backend_pid=None, backend_start=None)
+        if not ImportJob.objects.filter(**mine).update(**fields):
+            raise jobs.JobLost()
+
+    def finish(rep: ImportReport, status: str, message: str = ""):
+        fields = {
+            "status": status,
+            "counts": rep.counts(),
+            "errors": rep.errors,
+            "rows_total": rep.rows,
+            "rows_done": rep.rows,
+            "message": message,
+        }
+        if status == JobStatus.DONE:
+            fields["finished_at"] = timezone.now()
+        record(**fields)
+
+    def fail(message: str):
+        record(status=JobStatus.FAILED, message=message)
+        remove_file(job)
+
+    try:
+        try:
+            if mode == "check":
+                rep = check(spec, progress=progress)
+                finish(rep, JobStatus.DRY_RUN)
+            else:
+                apply(
+                    spec,
+                    actor=actor_for(job),
+                    only_valid=mode == "valid",
+                    progress=progress,
+                    on_applied=lambda rep: finish(rep, JobStatus.DONE),
+                )
+                remove_file(job)
+        except jobs.JobLost:
+            raise
+        except ImportRefused as exc:
+            finish(exc.report, JobStatus.DRY_RUN, str(exc))
+        except (ImportConflict, lifecycle.LifecycleError) as exc:
+            record(
+                status=JobStatus.DRY_RUN if job.counts else JobStatus.MAPPED,
+                message=f"{exc} Nothing was imported." if "Nothing" not in str(exc) else str(exc),
+            )
+        except ImportFileError as exc:
+            fail(str(exc))
+        except Exception as exc:
+            # Unexpected: the traceback goes to the log, the user gets a plain outcome.
+            log.exception("Import job %s failed", job_id)
+            fail(f"The import failed and nothing was imported ({exc.__class__.__name__}).")
+    except jobs.JobLost:
+        log.warning("Import job %s: another attempt or the stale check took it over", job_id)
+    except DatabaseError:
+        log.exception("Import job %s: could not record its outcome", job_id)
+    finally:
+        progress.close()
+
+
+def runs_inline(job: ImportJob) -> bool:
+    """A small file (at most ``background_rows()`` rows, and at most ``preview_bytes()`` to
+    read) runs in the request; any other in the worker. So a request reads a bounded amount."""
+    return (
+        job.rows_total <= background_rows()
+        and readers.data_size(Path(job.file_path), job.kind) <= readers.preview_bytes()
+    )
+
+
+def start(job: ImportJob, mode: str) -> None:
+    """Run ``mode`` ("check", "all", "valid") now, or queue it if the file is large.
+    ``jobs.TooManyJobs`` if the user has enough jobs running already."""
+    if runs_inline(job):
+        run_job(job.pk, mode)
+        return
+    jobs.fail_stale(user=job.user)
+    with transaction.atomic():
+        jobs.reserve_slot(job.user)
+        job.status = JobStatus.RUNNING
+        job.mode = mode
+        job.stage = "Waiting for a worker"
+        job.rows_done = 0
+        job.message = ""
+        job.heartbeat_at = None
+        job.backend_pid = None
+        job.backend_start = None
+        job.save(
+            update_fields=[
+                "status",
+                "mode",
+                "stage",
+                "rows_done",
+                "message",
+                "heartbeat_at",
+                "backend_pid",
+                "backend_start",
+            ]
+        )
+        transaction.on_commit(lambda: current_app.tasks[RUN_TASK].delay(job.pk, mode))
+
+
+def upload(uploaded, *, user, kind: str, delimiter: str, defaults: dict) -> ImportJob:
+    """Step 1: store the file and read its start (a bounded read: the first rows and a row
+    count, exact for a small file, else an estimate; the worker's dry run reads, counts and
+    checks every row). ``ImportFileError`` (the file removed) if it cannot be read."""
+    path = store_upload(uploaded)
+    try:
+        info = preview.inspect_file(path, kind, delimiter)
+    except ImportFileError:
+        path.unlink(missing_ok=True)
+        raise
+    return ImportJob.objects.create(
+        user=user,
+        reseller_id=user.reseller_id,
+        file_path=str(path),
+        original_name=Path(uploaded.name).name[:255],
+        kind=kind,
+        delimiter=info.delimiter,
+        has_header=info.has_header,
+        defaults=defaults,
+        mapping=info.mapping,
+        rows_total=info.rows,
+        preview=info.preview,
+    )
+
+
+def choose_columns(job: ImportJob, *, mapping: list[str], has_header: bool) -> None:
+    """Step 2: the columns' fields, then the dry run (``start``; ``jobs.TooManyJobs``)."""
+    if has_header != job.has_header:
+        job.rows_total += -1 if has_header else 1
+    job.mapping = mapping
+    job.has_header = has_header
+    job.status = JobStatus.MAPPED
+    job.counts = {}
+    job.errors = []
+    job.save()
+    start(job, "check")
+
+
+CANCEL_REFUSED = "Cancel: this import is running or applied already."
+
+
+def cancel(job: ImportJob) -> str | None:
+    """Forget an import that has not been applied, with its file; ``None``, or why not. One
+    whose worker stopped (failed as stale first) or that no worker has started yet can be
+    cancelled too."""
+    jobs.fail_stale(pk=job.pk, model=ImportJob)
+    job.refresh_from_db()
+    waiting = {"pk": job.pk, "status": JobStatus.RUNNING, "backend_pid": None}
+    if job.status == JobStatus.DONE or (
+        job.status == JobStatus.RUNNING and not ImportJob.objects.filter(**waiting).exists()
+    ):
+        return CANCEL_REFUSED
+    # Conditional: a worker that takes the job meanwhile keeps it (and cancel says so).
+    if not ImportJob.objects.filter(pk=job.pk, status=job.status, backend_pid=None).delete()[0]:
+        return CANCEL_REFUSED
+    if job.file_path:
+        Path(job.file_path).unlink(missing_ok=True)
+    return None

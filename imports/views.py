@@ -1,0 +1,218 @@
+"""Import DIDs, the pages of the DID Inventory tab's import: thin views over
+``imports.services``.
+
+Import is three steps, each a page: 1. the file and the defaults; 2. a field (or Skip) for
+each column, over a preview of the first rows; 3. the dry run's counts and refusals, then
+Apply (all rows, refused if any row is refused) or Apply only the valid rows. Files of more
+than ``services.background_rows()`` rows run in a Celery task (``imports.tasks``); their page
+polls a small JSON endpoint for the progress bar. A job of another reseller is a 404.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from config import text
+from inventory.choices import AfterHold
+from inventory.choices import Status as DIDStatus
+from jobs import services as jobs
+from operators.models import Operator
+
+from . import preview, readers, selectors, services
+from .choices import Status
+from .errors import ImportFileError
+from .forms import DELIMITERS, ImportUploadForm, MappingForm
+from .models import ImportJob
+from .spec import FIELD_LABELS, refusal_text
+
+MEASURED_STAGES = ("Reading the file", "Creating DIDs", "Updating DIDs")
+
+
+def _job(request, pk) -> ImportJob:
+    """The job, if it is the user's reseller's (an admin sees all); else 404."""
+    return get_object_or_404(selectors.jobs_for(request.user), pk=pk)
+
+
+@login_required
+def did_import(request):
+    """Step 1: upload the file and choose the defaults."""
+    form = ImportUploadForm(request.POST or None, request.FILES or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            job = services.upload(
+                data["file"],
+                user=request.user,
+                kind=form.kind,
+                delimiter=DELIMITERS.get(data["delimiter"], ""),
+                defaults={
+                    "operator": data["operator"].pk if data["operator"] else None,
+                    "status": data["status"],
+                    "after_hold": data["after_hold"],
+                    "tag": data["tag"].strip(),
+                    "notes": data["notes"],
+                },
+            )
+        except ImportFileError as exc:
+            form.add_error("file", str(exc))
+        else:
+            return redirect("imports:did_import_map", pk=job.pk)
+    return render(
+        request,
+        "imports/import_upload.html",
+        {
+            "form": form,
+            "jobs": selectors.recent_jobs(request.user),
+            "max_size_mb": settings.IMPORT_MAX_FILE_SIZE // 2**20,
+        },
+    )
+
+
+@login_required
+def did_import_map(request, pk):
+    """Step 2: a field or Skip for each column, over the first rows of the file."""
+    job = _job(request, pk)
+    if not services.can_move(job.status, Status.MAPPED):  # running or applied
+        return redirect("imports:did_import_job", pk=job.pk)
+    try:
+        # Read at upload (a bounded read); older jobs read it again, as boundedly.
+        head = job.preview or preview.preview(Path(job.file_path), job.kind, job.delimiter)
+    except (ImportFileError, OSError) as exc:
+        if not isinstance(exc, ImportFileError):
+            exc = "File: the uploaded file is gone; upload it again."
+        messages.error(request, str(exc))
+        return redirect("imports:did_import")
+    columns = len(job.mapping)
+    initial = {"has_header": job.has_header}
+    initial.update({f"col_{i}": name for i, name in enumerate(job.mapping)})
+    form = MappingForm(request.POST or None, columns=columns, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.choose_columns(
+                job, mapping=form.mapping(), has_header=form.cleaned_data["has_header"]
+            )
+        except jobs.TooManyJobs as exc:
+            messages.error(request, str(exc))
+            return redirect("imports:did_import_map", pk=job.pk)
+        return redirect("imports:did_import_job", pk=job.pk)
+    rows = [(r + [""] * columns)[:columns] for r in head]
+    selects = [form[f"col_{i}"] for i in range(columns)]
+    return render(
+        request,
+        "imports/import_map.html",
+        {
+            "job": job,
+            "form": form,
+            "selects": selects,
+            "rows": rows,
+            "delimiter_name": readers.DELIMITERS.get(job.delimiter, "")
+            if job.kind == "csv"
+            else "",
+        },
+    )
+
+
+@login_required
+def did_import_job(request, pk):
+    """Step 3 and after: the progress, the dry run's outcome, or the import's."""
+    job = _job(request, pk)
+    if jobs.fail_stale(pk=job.pk, model=ImportJob):  # its worker stopped
+        job.refresh_from_db()
+    if job.status in (Status.UPLOADED, Status.MAPPED):
+        return redirect("imports:did_import_map", pk=job.pk)
+    errors = [refusal_text(e) for e in job.errors]
+    defaults = job.defaults or {}
+    operator = None
+    if defaults.get("operator"):
+        operator = Operator.objects.filter(pk=defaults["operator"]).first()
+    return render(
+        request,
+        "imports/import_job.html",
+        {
+            "job": job,
+            "counts": job.counts,
+            "errors": errors,
+            "more_errors": max(0, job.counts.get("refused", 0) - len(errors)),
+            "operator": operator,
+            "status_label": DIDStatus(defaults.get("status") or DIDStatus.RESERVED).label,
+            "after_hold_label": AfterHold(defaults.get("after_hold") or AfterHold.RESERVED).label,
+            "fields": [FIELD_LABELS.get(m, "Skip") for m in job.mapping],
+            "progress_url": reverse("imports:did_import_progress", args=[job.pk]),
+            "measured": job.stage in MEASURED_STAGES,
+        },
+    )
+
+
+@login_required
+@require_POST
+def did_import_apply(request, pk):
+    """Apply the checked file: all rows, or only the valid ones."""
+    job = _job(request, pk)
+    mode = request.POST.get("mode")
+    if mode not in ("all", "valid"):
+        messages.error(request, "Apply: choose Apply or Apply only the valid rows.")
+        return redirect("imports:did_import_job", pk=job.pk)
+    if job.status != Status.DRY_RUN:
+        messages.error(request, "Apply: this import is not waiting to be applied.")
+        return redirect("imports:did_import_job", pk=job.pk)
+    try:
+        services.start(job, mode)
+    except jobs.TooManyJobs as exc:
+        messages.error(request, str(exc))
+        return redirect("imports:did_import_job", pk=job.pk)
+    job.refresh_from_db()
+    if job.status == Status.DONE:
+        c = job.counts
+        messages.success(
+            request,
+            f"Imported {job.original_name}: created {c['created']:,}, updated {c['updated']:,}, "
+            f"unchanged {c['unchanged']:,}"
+            + (f", skipped {text.count(c['refused'], 'refused row')}." if c["refused"] else "."),
+        )
+    return redirect("imports:did_import_job", pk=job.pk)
+
+
+@login_required
+def did_import_progress(request, pk):
+    """The job's progress for the page's progress bar (polled once a second)."""
+    job = _job(request, pk)
+    if jobs.fail_stale(pk=job.pk, model=ImportJob):  # its worker stopped
+        job.refresh_from_db()
+    return JsonResponse(
+        {
+            "id": job.pk,
+            "status": job.status,
+            "mode": job.mode,
+            "stage": job.stage,
+            "rows_done": job.rows_done,
+            "rows_total": job.rows_total,
+            "percent": job.percent,
+            # Stages measured in rows (a bar); the others show a bar without a value.
+            "measured": job.stage in MEASURED_STAGES,
+            "counts": job.counts,
+            "message": job.message,
+            "finished": job.status != Status.RUNNING,
+        }
+    )
+
+
+@login_required
+@require_POST
+def did_import_cancel(request, pk):
+    """Forget an import that has not been applied, with its file. One whose worker stopped
+    (failed as stale first) or that no worker has started yet can be cancelled too."""
+    job = _job(request, pk)
+    refused = services.cancel(job)
+    if refused:
+        messages.error(request, refused)
+        return redirect("imports:did_import_job", pk=job.pk)
+    messages.info(request, f"Cancelled the import of {job.original_name}; nothing changed.")
+    return redirect("imports:did_import")

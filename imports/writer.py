@@ -1,0 +1,172 @@
+"""Applying an import's plan (``imports.planner``) inside the caller's transaction:
+
+* ``INSERT ... SELECT`` creates the new DIDs with an ``import_create`` audit row each, in the
+  same statement (the pattern of ``inventory.services.create_dids``);
+* ``UPDATE ... FROM`` sets changed tags, notes, after-hold statuses, operators and hold days
+  with an ``import_edit`` audit row each (the pattern of ``inventory.services.update_dids``),
+  the rows locked first in id order as the lifecycle engine locks them;
+* status changes go through ``lifecycle.set_status``, one call per target status, which
+  writes its own audit rows. Import moves only Reserved / In Stock / Archive among each
+  other, as the lifecycle table says.
+
+A large import writes in statements of about ``WRITE_BATCH`` rows, so that its progress moves.
+"""
+
+from __future__ import annotations
+
+import psycopg
+from django.db.models.expressions import RawSQL
+
+from audit.services import AUDIT_INSERT_COLUMNS, AUDIT_TABLE, Actor
+from inventory import lifecycle
+from inventory.choices import Status
+from inventory.models import DID
+
+from .errors import ImportConflict
+from .loading import Run
+from .planner import TABLE
+from .spec import ImportReport
+
+WRITE_BATCH = 100_000  # rows per INSERT / UPDATE statement of a large import (for progress)
+
+
+def batches(run: Run, action: str, extra: str = "") -> list[tuple[int, int]]:
+    """Row-number ranges of about WRITE_BATCH rows with ``action``, for writes in steps
+    whose progress a user can watch (one range for small imports)."""
+    lo, hi, n = run.sql(
+        f"SELECT min(rn), max(rn), count(*) FROM imp_rows WHERE action = %s {extra}",
+        [action],
+    ).fetchone()
+    if not n:
+        return []
+    if n <= WRITE_BATCH:
+        return [(lo, hi)]
+    if not run.indexed:
+        run.sql("CREATE INDEX ON imp_rows (rn)")
+        run.indexed = True
+    step = max(WRITE_BATCH * (hi - lo + 1) // n, 1)
+    return [(start, min(start + step - 1, hi)) for start in range(lo, hi + 1, step)]
+
+
+def step(run: Run, done: int, of: int, stage: str | None = None):
+    total = run.spec.rows_hint
+    run.progress(total * done // of if total and of else None, stage, force=stage is not None)
+
+
+def write(run: Run, rep: ImportReport, actor: Actor) -> None:
+    """Create, then update, then move statuses: the whole plan, or ``ImportConflict``."""
+    who = [actor.change_set, actor.user_id, actor.username, run.spec.label]
+    run.indexed = False
+    create_new(run, rep, who)
+    update_fields(run, who)
+    move_statuses(run, rep, actor)
+
+
+def create_new(run: Run, rep: ImportReport, who: list) -> None:
+    """The rows to create, as new DIDs with an ``import_create`` audit row each."""
+    step(run, 0, rep.created, "Creating DIDs")
+    done = 0
+    for lo, hi in batches(run, "create"):
+        try:
+            cur = run.sql(
+                f"""
+                WITH ins AS (
+                    INSERT INTO {TABLE} (number, status, operator_id, reseller_id,
+                        after_hold_status, tag, notes, hold_days, created_at, updated_at)
+                    SELECT number, status_t, op_final, op_res_final, ah_final, tag_final,
+                           notes_final, hd_val, now(), now()
+                    FROM imp_rows WHERE action = 'create' AND rn BETWEEN %s AND %s
+                    ORDER BY rn
+                    RETURNING id, number, reseller_id, status, operator_id
+                )
+                INSERT INTO {AUDIT_TABLE} ({AUDIT_INSERT_COLUMNS})
+                SELECT %s, now(), %s, %s, 'import_create', 'did', id, number, reseller_id,
+                       NULL, jsonb_build_object('status', status, 'operator_id', operator_id),
+                       %s
+                FROM ins
+                """,
+                [lo, hi, *who],
+            )
+        except psycopg.errors.UniqueViolation:
+            raise ImportConflict(
+                "Nothing was imported: some of the new DIDs were created by someone else "
+                "while the import ran. Run it again."
+            ) from None
+        done += cur.rowcount
+        step(run, done, rep.created)
+
+
+def update_fields(run: Run, who: list) -> None:
+    """The changed fields of the rows to update, with an ``import_edit`` audit row each."""
+    changes = [
+        ("tag", "set_tag", "tag_in"),
+        ("notes", "set_notes", "notes_in"),
+        ("after_hold_status", "set_ah", "ah_new"),
+        ("operator_id", "set_op", "op_id"),
+        ("hold_days", "set_hd", "hd_val"),
+    ]
+    sets = ", ".join(
+        f"{col} = CASE WHEN i.{flag} THEN i.{value} ELSE t.{col} END"
+        for col, flag, value in changes
+    )
+
+    def snapshot(alias):
+        return " || ".join(
+            f"(CASE WHEN i.{flag} THEN jsonb_build_object('{col}', {alias}.{col}) "
+            "ELSE '{}'::jsonb END)"
+            for col, flag, _ in changes
+        )
+
+    ranges = batches(run, "update", "AND fields_change")
+    expected = run.sql(
+        "SELECT count(*) FROM imp_rows WHERE action = 'update' AND fields_change"
+    ).fetchone()[0]
+    step(run, 0, expected, "Updating DIDs")
+    done = 0
+    for lo, hi in ranges:
+        # Locked first, in id order, as the lifecycle engine locks (``lock_in_order``): an
+        # import and a Mass Edit or the hold sweep over the same DIDs wait, not deadlock.
+        lifecycle.lock_in_order(
+            "SELECT did_id FROM imp_rows WHERE action = 'update' AND fields_change "
+            "AND rn BETWEEN %s AND %s",
+            [lo, hi],
+        )
+        cur = run.sql(
+            f"""
+            WITH changed AS (
+                UPDATE {TABLE} AS t SET {sets}, updated_at = clock_timestamp()
+                FROM imp_rows i, {TABLE} o
+                WHERE i.action = 'update' AND i.fields_change AND i.rn BETWEEN %s AND %s
+                  AND t.id = i.did_id AND o.id = i.did_id
+                RETURNING t.id, t.number, t.reseller_id,
+                          {snapshot("o")} AS before, {snapshot("t")} AS after
+            )
+            INSERT INTO {AUDIT_TABLE} ({AUDIT_INSERT_COLUMNS})
+            SELECT %s, now(), %s, %s, 'import_edit', 'did', id, number, reseller_id,
+                   before, after, %s
+            FROM changed
+            """,
+            [lo, hi, *who],
+        )
+        done += cur.rowcount
+        step(run, done, expected)
+    if done != expected:
+        raise ImportConflict(
+            f"Nothing was imported: {expected - done:,} of the DIDs to update were deleted "
+            "while the import ran. Run it again."
+        )
+
+
+def move_statuses(run: Run, rep: ImportReport, actor: Actor) -> None:
+    """The rows' status moves, through the lifecycle (which writes their audit rows)."""
+    run.progress(None, "Changing statuses", force=True)
+    for target in [s for s in Status if s in lifecycle.UNASSIGNED]:  # in the enum's order
+        if not rep.status_changes.get(target.label):
+            continue
+        selection = DID.objects.filter(
+            pk__in=RawSQL(
+                "SELECT did_id FROM imp_rows WHERE action = 'update' AND move_to = %s",
+                [target.value],
+            )
+        )
+        lifecycle.set_status(selection, target, actor=actor, strict=True)

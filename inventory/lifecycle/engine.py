@@ -1,0 +1,333 @@
+"""The set-based engine under every lifecycle move (``move``).
+
+A guarded ``UPDATE ... FROM`` whose ``WHERE`` only admits the legal source statuses of the
+table, feeding an ``INSERT ... SELECT`` into the audit log in the same statement. The
+single-DID services are the same engine on a one-row selection, so "one rule, two speeds"
+holds by construction. Rows are locked in id order first, and a deadlock is tried once more.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Iterable, Sequence
+
+from django.core.exceptions import EmptyResultSet
+from django.db import OperationalError, connection, transaction
+from django.db.models import QuerySet
+
+from audit.services import AUDIT_INSERT_COLUMNS, AUDIT_TABLE, Actor
+
+from ..choices import Status
+from ..models import DID
+from .errors import (
+    BUSY_MESSAGE,
+    DIDsBusy,
+    IllegalTransition,
+    MoveResult,
+    Refusal,
+    raise_for,
+)
+from .table import ASSIGNED, COUNTED_AGAINST_ALLOWANCE, UNASSIGNED, Trigger, sources
+
+log = logging.getLogger("inventory.lifecycle")
+
+# --------------------------------------------------------------------------- selections
+
+Selection = QuerySet | Sequence[int] | int | DID
+
+
+def selection_sql(selection: Selection) -> tuple[str, list]:
+    """SQL returning the ids of the selected DIDs, with its params."""
+    if isinstance(selection, DID):
+        return "SELECT %s::bigint", [selection.pk]
+    if isinstance(selection, int):
+        return "SELECT %s::bigint", [selection]
+    if isinstance(selection, QuerySet):
+        try:
+            sql, params = selection.order_by().values("id").query.sql_with_params()
+        except EmptyResultSet:  # a filter Django knows matches nothing (e.g. ``id IN ()``)
+            return "SELECT NULL::bigint WHERE false", []
+        return sql, list(params)
+    return "SELECT unnest(%s::bigint[])", [list(selection)]
+
+
+def did_table() -> str:
+    return DID._meta.db_table
+
+
+def counted(subscription) -> int:
+    """The DIDs that count against ``subscription``'s package allowance."""
+    return subscription.dids.filter(status__in=COUNTED_AGAINST_ALLOWANCE).count()
+
+
+def one_did(did: DID | int) -> DID:
+    """The DID itself, for a selection of one."""
+    if isinstance(did, DID):
+        return did
+    return DID.objects.get(pk=did)
+
+
+# --------------------------------------------------------------------------- row locks
+
+DEADLOCK = "40P01"  # PostgreSQL's SQLSTATE for "deadlock detected"
+
+
+def lock_in_order(sel_sql: str, sel_params: list) -> None:
+    """Lock the selected DIDs' rows in id order, in one statement, before a set-based write.
+
+    An UPDATE locks rows in whatever order its plan meets them, so two writes over the same
+    DIDs (the hold sweep and a Mass Edit, say) can each hold rows the other waits for: a
+    deadlock. Locking first in one global order (ascending id) makes the later write wait
+    for the earlier one instead. The locks last until the transaction ends.
+    """
+    with connection.cursor() as cur:
+        cur.execute(
+            f"""
+            SELECT count(*) FROM (
+                SELECT id FROM {did_table()} WHERE id IN ({sel_sql}) ORDER BY id FOR UPDATE
+            ) AS locked
+            """,
+            sel_params,
+        )
+
+
+def is_deadlock(exc: BaseException) -> bool:
+    """Whether ``exc`` (Django's ``OperationalError``, or psycopg's own) is PostgreSQL's
+    "deadlock detected"."""
+    while exc is not None:
+        if getattr(exc, "sqlstate", None) == DEADLOCK:
+            return True
+        exc = exc.__cause__
+    return False
+
+
+def retry_deadlock(write):
+    """Run ``write`` (a function that does its work in its own ``transaction.atomic()``
+    block, so a failure rolls it back whole) again once if PostgreSQL picked it as a
+    deadlock's victim; a second deadlock raises ``DIDsBusy``. Inside a caller's transaction
+    the block is a savepoint: rolling it back keeps the caller's work and lets the other
+    transaction go on."""
+
+    @functools.wraps(write)
+    def run(*args, **kwargs):
+        try:
+            return write(*args, **kwargs)
+        except OperationalError as exc:
+            if not is_deadlock(exc):
+                raise
+            log.warning("%s: deadlock; trying once more", write.__qualname__)
+        try:
+            return write(*args, **kwargs)
+        except OperationalError as exc:
+            if not is_deadlock(exc):
+                raise
+            log.warning("%s: deadlock again; refused as busy", write.__qualname__)
+            raise DIDsBusy(BUSY_MESSAGE) from exc
+
+    return run
+
+
+def roomy_hash() -> None:
+    """Memory for this transaction's set-based statements: a self-join hash that spills to disk
+    in batches updates rows in hash order, touching the table at random; RETURNING rows that
+    feed the audit INSERT spill to temporary files."""
+    with connection.cursor() as cur:
+        cur.execute("SET LOCAL work_mem = '256MB'")
+
+
+# --------------------------------------------------------------------------- audit fields
+
+AUDIT_FIELDS = (
+    "status",
+    "client_id",
+    "account_id",
+    "subscription_id",
+    "hold_until",
+)
+
+
+# What each trigger can change, so each audit row carries exactly that before and after.
+AUDIT_FIELDS_OF = {
+    Trigger.SET_STATUS: ("status",),
+    Trigger.BLOCK: ("status",),
+    Trigger.ACTIVATE: ("status", "hold_until"),
+    Trigger.HOLD: ("status", "hold_until"),
+    Trigger.SUBSCRIPTION_CANCEL: ("status", "hold_until"),
+    Trigger.SUBSCRIPTION_EXPIRE: ("status", "hold_until"),
+    Trigger.SUBSCRIPTION_REACTIVATE: ("status", "hold_until"),
+    Trigger.ASSIGN: ("status", "client_id", "account_id", "subscription_id"),
+}
+
+
+def _json_sql(alias: str, fields: Iterable[str]) -> str:
+    parts = ", ".join(f"'{f}', {alias}.{f}" for f in fields)
+    return f"jsonb_build_object({parts})"
+
+
+# --------------------------------------------------------------------------- refusals
+
+
+def count_by_status(sel_sql: str, sel_params: list, *, examples: bool = True) -> list:
+    """(status, count, first numbers) of the selection, one row per status. Without
+    ``examples`` the numbers are left out (None), which is cheaper on a large selection."""
+    first = "(array_agg(d.number ORDER BY d.id))[1:3]" if examples else "NULL::text[]"
+    with connection.cursor() as cur:
+        cur.execute(
+            f"""
+            SELECT d.status, count(*), {first}
+            FROM {did_table()} d
+            WHERE d.id IN ({sel_sql})
+            GROUP BY d.status ORDER BY d.status
+            """,
+            sel_params,
+        )
+        return cur.fetchall()
+
+
+def status_refusals(
+    sel_sql: str, sel_params: list, legal: frozenset[Status], target_label: str, trigger: Trigger
+) -> tuple[list[Refusal], int, int]:
+    """Refusals for DIDs whose status is not a legal source, how many are there already, and
+    how many may move: one pass over the selection."""
+    refusals: list[Refusal] = []
+    unchanged = 0
+    movable = 0
+    for status, count, examples in count_by_status(sel_sql, sel_params):
+        if status in legal:
+            movable += count
+            continue
+        label = Status(status).label
+        if trigger == Trigger.SET_STATUS and label == target_label:
+            unchanged += count
+            continue
+        why = _why_not(Status(status), trigger, target_label)
+        refusals.append(
+            Refusal(
+                reason=f"{label} DIDs {why}",
+                count=count,
+                examples=list(examples),
+                reason_single=f"it is {label} and {why}.",
+            )
+        )
+    return refusals, unchanged, movable
+
+
+def _why_not(status: Status, trigger: Trigger, target_label: str) -> str:
+    if trigger == Trigger.SET_STATUS and status in ASSIGNED:
+        return f"cannot become {target_label}: they are assigned (release them first)"
+    if trigger == Trigger.ASSIGN:
+        return "cannot be assigned: only In Stock DIDs can"
+    if trigger in (Trigger.EXPIRE_HOLD, Trigger.RELEASE):
+        return "cannot be released: only On Hold DIDs can"
+    if trigger == Trigger.ACTIVATE and status in UNASSIGNED:
+        return "cannot become Active this way: assign them to an account"
+    return f"cannot become {target_label}"
+
+
+# --------------------------------------------------------------------------- the engine
+
+
+@retry_deadlock
+def move(
+    *,
+    trigger: Trigger,
+    selection: Selection,
+    actor: Actor,
+    target: Status | None,
+    set_sql: dict[str, str] | None = None,
+    set_params: list | None = None,
+    extra_from: str = "",
+    extra_where: str = "",
+    extra_params: list | None = None,
+    audit_fields: Sequence[str] = AUDIT_FIELDS,
+    legal: frozenset[Status] | None = None,
+    strict: bool = True,
+    precheck: bool = True,
+    expected: int | None = None,
+    single_number: str | None = None,
+    message: str = "",
+) -> MoveResult:
+    """Move the selected DIDs by ``trigger``. ``target`` None means "its after-hold status".
+
+    One guarded UPDATE joined to the DIDs' previous versions, whose RETURNING feeds the audit
+    INSERT: the audit row carries exactly the before and after of the row it describes.
+    """
+    if legal is None:
+        legal = sources(trigger, target) if target is not None else sources(trigger)
+    legal = frozenset(legal)
+    target_label = target.label if target is not None else "their after-hold status"
+    sel_sql, sel_params = selection_sql(selection)
+    result = MoveResult(trigger=trigger, change_set=actor.change_set)
+
+    with transaction.atomic():
+        roomy_hash()
+        # Locked first, in id order (see ``lock_in_order``); the check below then counts rows
+        # that nobody else can change before the UPDATE.
+        lock_in_order(sel_sql, sel_params)
+        if precheck:
+            refusals, unchanged, movable = status_refusals(
+                sel_sql, sel_params, legal, target_label, trigger
+            )
+            result.unchanged = unchanged
+            if strict and expected is None:
+                expected = movable
+            if refusals:
+                if strict:
+                    raise_for(refusals, single_number=single_number)
+                result.refusals.extend(refusals)
+        sets = {"status": "%s" if target is not None else "o.after_hold_status", **(set_sql or {})}
+        params: list = [target.value] if target is not None else []
+        assignments = ", ".join(f"{col} = {expr}" for col, expr in sets.items())
+        params += list(set_params or [])
+        table = did_table()
+        sql = f"""
+            WITH moved AS (
+                UPDATE {table} AS t SET {assignments}, updated_at = clock_timestamp()
+                FROM {table} AS o {extra_from}
+                WHERE t.id = o.id
+                  AND o.id IN ({sel_sql})
+                  AND t.status = o.status
+                  AND t.status = ANY(%s)
+                  {extra_where}
+                RETURNING t.id, t.number, t.reseller_id,
+                          {_json_sql("o", audit_fields)} AS before,
+                          {_json_sql("t", audit_fields)} AS after
+            )
+            INSERT INTO {AUDIT_TABLE} ({AUDIT_INSERT_COLUMNS})
+            SELECT %s, now(), %s, %s, %s, 'did', id, number, reseller_id, before, after, %s
+            FROM moved
+        """
+        params += [*sel_params, [s.value for s in legal], *(extra_params or [])]
+        params += [actor.change_set, actor.user_id, actor.username, trigger.value, message]
+        with connection.cursor() as cur:
+            cur.execute(sql, params)
+            result.moved = cur.rowcount
+        if expected is not None and strict and result.moved != expected:
+            # Someone changed these DIDs between our check and our update.
+            raise IllegalTransition(
+                f"Refused, nothing changed: {expected - result.moved} of the DIDs changed "
+                "while this action ran; reload and try again.",
+                number=single_number,
+            )
+    return result
+
+
+def run_move(trigger, selection, actor, target, strict=True, **kw) -> MoveResult:
+    """Run ``move`` for a single DID (precise error) or a selection (counted refusals)."""
+    single = isinstance(selection, DID | int)
+    number = one_did(selection).number if single else None
+    legal = kw.pop("legal", None)
+    if legal is None:
+        legal = sources(trigger, target) if target is not None else sources(trigger)
+    kw.setdefault("audit_fields", AUDIT_FIELDS_OF.get(trigger, AUDIT_FIELDS))
+    return move(
+        trigger=trigger,
+        selection=selection,
+        actor=actor,
+        target=target,
+        legal=legal,
+        strict=strict,
+        single_number=number,
+        **kw,
+    )

@@ -1,0 +1,150 @@
+"""Reads of the DID inventory: the DIDs a search or a ticked selection stands for, and the
+orders a list (or an export) can take. Shared by the views and the background jobs."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Count
+from django.http import Http404, QueryDict
+
+from core.paging import Sort
+from core.selectors import count_by
+from operators.models import Operator
+from subscriptions.models import Subscription
+
+from .choices import Status
+from .filters import DIDFilter
+from .lifecycle.table import COUNTED_AGAINST_ALLOWANCE
+from .models import DID
+from .scoping import dids_for
+
+SORTS = {
+    s.key: s
+    for s in [
+        Sort("id", "ID", ("id",)),
+        Sort("status", "Status", ("status", "id")),
+        Sort("operator", "Operator", ("operator", "id")),
+        Sort("did", "DID", ("number",)),
+        Sort("tag", "Tag", ("tag", "id")),
+        Sort("notes", "Notes", ("notes", "id"), keyset=False),
+        Sort("client", "Client", ("client", "id"), keyset=False),
+        Sort("reseller", "Reseller", ("reseller", "id")),
+        Sort("after_hold", "After Hold", ("after_hold_status", "id")),
+        Sort("hold_until", "Hold until", ("hold_until", "id"), keyset=False),
+        Sort("package", "Package", ("subscription", "id"), keyset=False),
+    ]
+}
+
+
+def did_sort(params) -> tuple[Sort, bool, str]:
+    """The sort a DID search asks for (``sort=-tag``): the ``Sort``, descending, URL value."""
+    # A DID search lists its matches in number order unless another sort is chosen: the
+    # number index then serves both the search and the order.
+    default = "did" if params.get("did") else "id"
+    raw = params.get("sort", default) or default
+    descending = raw.startswith("-")
+    sort = SORTS.get(raw.lstrip("-"), SORTS["id"])
+    return sort, descending, ("-" if descending else "") + sort.key
+
+
+class UserRequest:
+    """What the filterset needs of a request, for work that runs outside one."""
+
+    def __init__(self, user):
+        self.user = user
+
+
+def did_search(request, data=None) -> DIDFilter:
+    """The DID search of ``data`` (default: the URL), limited to what the user may see."""
+    data = request.GET if data is None else data
+    return DIDFilter(data, queryset=dids_for(request.user), request=request)
+
+
+def selection_for(user, search: QueryDict, ids=None):
+    """The DIDs a mass action applies to: ``ids`` (all must be visible to ``user``, else 404),
+    or every DID matching ``search`` that ``user`` may see."""
+    if ids is None:
+        filterset = DIDFilter(search, queryset=dids_for(user), request=UserRequest(user))
+        if not filterset.is_valid():
+            raise Http404("The search is not valid any more.")
+        return filterset.qs
+    qs = dids_for(user).filter(pk__in=ids)
+    if qs.count() != len(ids):
+        raise Http404("No such DID.")
+    return qs
+
+
+def search_for(user, search: QueryDict):
+    """The DIDs of ``search`` for ``user`` (as the list shows them) and their order."""
+    sort, descending, _value = did_sort(search)
+    return selection_for(user, search), sort.order_by(descending)
+
+
+# --------------------------------------------------------------------------- counts
+
+
+def dids_per(key: str, ids, user=None) -> dict[int, int]:
+    """DIDs per operator / reseller / subscription / client (``key``: the DID's foreign key,
+    e.g. ``"operator_id"``) for the given ids, limited to what ``user`` may see if given:
+    one grouped query."""
+    qs = dids_for(user) if user is not None else DID.objects.all()
+    return count_by(qs, key, ids)
+
+
+def used_per_subscription(ids, user=None) -> dict[int, int]:
+    """DIDs counted against the package allowance of each of the given subscriptions (the
+    lifecycle says which count), limited to what ``user`` may see if given: one grouped
+    query."""
+    qs = dids_for(user) if user is not None else DID.objects.all()
+    counted = qs.filter(status__in=COUNTED_AGAINST_ALLOWANCE)
+    return count_by(counted, "subscription_id", ids)
+
+
+def subscriptions_over_allowance(package) -> list[tuple[int, str, int]]:
+    """Active subscriptions of ``package`` with more DIDs linked than it allows, as
+    (subscription id, client name, DIDs linked): one query."""
+    active = Subscription.objects.filter(package=package, status=Subscription.Status.ACTIVE)
+    rows = (
+        DID.objects.filter(subscription__in=active, status__in=COUNTED_AGAINST_ALLOWANCE)
+        .order_by()
+        .values_list("subscription_id", "subscription__client__name")
+        .annotate(n=Count("id"))
+    )
+    return sorted((sid, client, n) for sid, client, n in rows if n > package.did_allowance)
+
+
+def status_counts(qs) -> dict[str, int]:
+    """DIDs of ``qs`` per status (``{status value: n}``): one grouped query."""
+    return dict(qs.order_by().values_list("status").annotate(n=Count("id")))
+
+
+@dataclass
+class Dashboard:
+    """The home page's numbers for one user."""
+
+    by_status: dict[str, int]
+    # The operators with the most DIDs, as (operator name, DIDs), at most ten.
+    top_operators: list[tuple[str, int]]
+    operators_total: int
+    # On Hold DIDs whose hold ends within a week, soonest first.
+    ending: object
+    ending_count: int
+
+
+def dashboard(user, *, now, top: int = 10, days: int = 7) -> Dashboard:
+    dids = dids_for(user)
+    by_op = dict(dids.order_by().values_list("operator").annotate(n=Count("id")))
+    names = dict(Operator.objects.filter(pk__in=by_op).values_list("pk", "name"))
+    top_ops = sorted(by_op.items(), key=lambda kv: -kv[1])[:top]
+    ending = dids.filter(
+        status=Status.ON_HOLD, hold_until__lte=now + dt.timedelta(days=days)
+    ).select_related("client", "account", "operator")
+    return Dashboard(
+        by_status=status_counts(dids),
+        top_operators=[(names.get(pk, "?"), n) for pk, n in top_ops],
+        operators_total=len(by_op),
+        ending=ending.order_by("hold_until", "id")[:20],
+        ending_count=ending.count(),
+    )

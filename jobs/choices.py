@@ -1,0 +1,18 @@
+"""The choices of the jobs app: a job's kind and status."""
+
+from django.db import models
+
+
+class Kind(models.TextChoices):
+    CREATE_DIDS = "create_dids", "New DIDs"
+    MASS_EDIT = "mass_edit", "Mass Edit"
+    EXPORT_XLSX = "export_xlsx", "Export DIDs (XLSX)"
+    EXPORT_CSV = "export_csv", "Export DIDs (CSV)"
+
+
+class Status(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+    CANCELLED = "cancelled", "Cancelled"
