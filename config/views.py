@@ -64,7 +64,7 @@ def home(request):
             "operators_total": board.operators_total,
             "ending": board.ending,
             "ending_count": board.ending_count,
-            "week_end": now + dt.timedelta(days=8),
+            "week_end_iso": timezone.localtime(now + dt.timedelta(days=8)).date().isoformat(),
         },
     )
 

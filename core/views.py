@@ -305,7 +305,7 @@ class BulkEditView(ScopedMixin, View):
             except jobs.TooManyJobs as exc:
                 messages.error(request, str(exc))
                 return HttpResponseRedirect(back)
-            return HttpResponseRedirect(reverse("jobs:detail", args=[job.pk]))
+            return HttpResponseRedirect(reverse("jobs:job_detail", args=[job.pk]))
         try:
             message = self.perform(selection, form, actor=Actor.for_user(request.user))
         except self.errors as exc:

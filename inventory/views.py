@@ -205,7 +205,7 @@ def did_new(request):
                         "skip_existing": choice == "skip",
                     },
                 )
-                return redirect("jobs:detail", pk=job.pk)
+                return redirect("jobs:job_detail", pk=job.pk)
             except jobs.TooManyJobs as exc:  # the per-user limit of running jobs
                 messages.error(request, str(exc))
                 return _did_new_page(request, form, None)
@@ -444,7 +444,7 @@ def mass_edit(request):
                     "promised": outcomes.promised_count(request.POST.get("promised")),
                 },
             )
-            return redirect("jobs:detail", pk=job.pk)
+            return redirect("jobs:job_detail", pk=job.pk)
         except jobs.TooManyJobs as exc:  # the per-user limit of running jobs
             messages.error(request, str(exc))
             return redirect(back)

@@ -72,7 +72,7 @@ def did_export(request):
     except jobs.TooManyJobs as exc:
         messages.error(request, str(exc))
         return redirect(back)
-    return redirect("jobs:detail", pk=job.pk)
+    return redirect("jobs:job_detail", pk=job.pk)
 
 
 def _at_most(queryset, limit: int) -> bool:

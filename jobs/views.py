@@ -42,7 +42,7 @@ def _file(job) -> Path | None:
 
 
 def _download_url(job) -> str:
-    return reverse("jobs:download", args=[job.pk]) if _file(job) else ""
+    return reverse("jobs:job_download", args=[job.pk]) if _file(job) else ""
 
 
 def _produced(job) -> tuple[str, str]:
@@ -71,7 +71,7 @@ def _row(job, user) -> registry.Row:
         percent=job.percent,
         message=job.message or job.stage,
         ok=job.ok,
-        url=reverse("jobs:detail", args=[job.pk]) if opens else "",
+        url=reverse("jobs:job_detail", args=[job.pk]) if opens else "",
         produced_url=produced_url,
         produced_label=produced_label,
     )
@@ -164,7 +164,7 @@ def job_download(request, pk):
             "Download: there is no file to download; it is removed "
             f"{services.file_ttl_hours():,} hours after the export. Export again.",
         )
-        return redirect("jobs:detail", pk=job.pk)
+        return redirect("jobs:job_detail", pk=job.pk)
     return FileResponse(
         open(path, "rb"),  # noqa: SIM115 - FileResponse closes it
         as_attachment=True,
@@ -183,8 +183,8 @@ def job_cancel(request, pk):
         message = services.cancel(job)
     except ValueError as exc:
         messages.error(request, str(exc))
-        return redirect("jobs:detail", pk=job.pk)
+        return redirect("jobs:job_detail", pk=job.pk)
     messages.info(request, message)
     if Job.objects.filter(pk=job.pk).exists():
-        return redirect("jobs:detail", pk=job.pk)
+        return redirect("jobs:job_detail", pk=job.pk)
     return redirect(back)

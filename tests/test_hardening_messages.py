@@ -142,7 +142,7 @@ def test_background_mass_edit_that_applies_fewer_than_promised_says_so(
         "they changed after the confirmation and are no longer in a status that can move to "
         "Reserved. Refused: 3 Active DIDs cannot become Reserved"
     )
-    page = as_a.get(reverse("jobs:detail", args=[job.pk])).content.decode()
+    page = as_a.get(reverse("jobs:job_detail", args=[job.pk])).content.decode()
     assert "msg-warning" in page and "msg-success" not in page
     assert DID.objects.filter(status=Status.RESERVED).count() == 7
 

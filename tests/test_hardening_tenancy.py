@@ -167,7 +167,8 @@ def test_background_new_dids_refusal_and_skip_say_nothing_of_b(
     job = Job.objects.get()
     assert job.status == Job.Status.DONE, job.message
     assert job.message == "Created 80 DIDs. 20 not available, skipped."
-    for url in (reverse("jobs:detail", args=[job.pk]), reverse("jobs:progress", args=[job.pk])):
+    for name in ("jobs:job_detail", "jobs:job_progress"):
+        url = reverse(name, args=[job.pk])
         assert_nothing_of_b(as_a.get(url).content.decode())
     assert b_untouched(b)
 
@@ -193,7 +194,7 @@ def test_background_job_that_meets_b_numbers_fails_with_counts_only(as_a, a, b, 
         "Nothing was changed. 20 of these 100 numbers are not available. "
         "Skip them, or cancel and change the list."
     )
-    assert_nothing_of_b(as_a.get(reverse("jobs:detail", args=[job.pk])).content.decode())
+    assert_nothing_of_b(as_a.get(reverse("jobs:job_detail", args=[job.pk])).content.decode())
     assert b_untouched(b)
 
 

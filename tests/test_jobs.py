@@ -42,11 +42,11 @@ def test_new_dids_over_the_threshold_run_as_a_job_with_progress(
             },
         )
     job = Job.objects.get()
-    assert resp.status_code == 302 and resp["Location"] == reverse("jobs:detail", args=[job.pk])
+    assert resp.status_code == 302 and resp["Location"] == reverse("jobs:job_detail", args=[job.pk])
     assert job.status == Job.Status.DONE and job.ok
     assert job.message == "Created 250 DIDs."
     assert DID.objects.count() == 250
-    data = client.get(reverse("jobs:progress", args=[job.pk])).json()
+    data = client.get(reverse("jobs:job_progress", args=[job.pk])).json()
     assert data == {
         "status": "done",
         "stage": "Done",
@@ -57,7 +57,7 @@ def test_new_dids_over_the_threshold_run_as_a_job_with_progress(
         "ok": True,
         "download_url": "",  # only an export's job has a file
     }
-    page = client.get(reverse("jobs:detail", args=[job.pk])).content.decode()
+    page = client.get(reverse("jobs:job_detail", args=[job.pk])).content.decode()
     assert "Created 250 DIDs." in page and 'id="job-bar"' in page
 
 
@@ -105,7 +105,7 @@ def test_mass_edit_over_the_threshold_runs_as_a_job(
     with django_capture_on_commit_callbacks(execute=True):
         resp = client.post(reverse("inventory:did_bulk_edit"), data)
     job = Job.objects.get()
-    assert resp["Location"] == reverse("jobs:detail", args=[job.pk])
+    assert resp["Location"] == reverse("jobs:job_detail", args=[job.pk])
     assert job.status == "done", job.message
     assert "50 DIDs set to Archive" in job.message and "1 Active DID cannot become" in job.message
     assert DID.objects.filter(status="archive").count() == 50
@@ -136,5 +136,5 @@ def test_a_failing_job_changes_nothing_and_says_why(world, background):
 def test_another_users_job_is_404(client, world, other_world):
     job = Job.objects.create(kind=Job.Kind.CREATE_DIDS, user=world.user, total=1)
     client.login(username=other_world.user.username, password="pw-B")
-    assert client.get(reverse("jobs:detail", args=[job.pk])).status_code == 404
-    assert client.get(reverse("jobs:progress", args=[job.pk])).status_code == 404
+    assert client.get(reverse("jobs:job_detail", args=[job.pk])).status_code == 404
+    assert client.get(reverse("jobs:job_progress", args=[job.pk])).status_code == 404
