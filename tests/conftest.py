@@ -139,3 +139,14 @@ def eager(settings):
     app.conf.task_always_eager = True
     yield
     app.conf.task_always_eager = False
+
+
+@pytest.fixture
+def scene(db):
+    """Two resellers with DIDs in every status, and an admin; numbers known to the tests."""
+    a, b = World("A"), World("B")
+    for w in (a, b):
+        for status in Status:
+            w.did(status, tag="gold")
+    admin = User.objects.create_user("root", password="pw-root", role=User.Role.ADMIN)
+    return a, b, admin

@@ -15,26 +15,17 @@ import base64
 import csv
 import io
 import json
-from dataclasses import dataclass, field
 
 import pytest
 from django.db import transaction
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from accounts.models import User
-from api import auth
-from api.models import ApiToken
-from audit.models import AuditRecord
-from audit.services import Actor, record
-from audit.views import FILTERS as AUDIT_FILTERS
 from core.paging import encode_cursor
-from inventory.choices import Status
 from inventory.models import DID
 from inventory.views import SORTS
 
-from . import test_url_matrix
-from .conftest import World
+from .params_support import LIST_PAGES, ListPage
 
 
 def _b64(raw: bytes) -> str:
@@ -110,79 +101,6 @@ CURSORS = [
     "A" * 5000,
     "",
 ]
-DID_PARAMS = (
-    "status",
-    "operator",
-    "reseller",
-    "client",
-    "account",
-    "tag",
-    "did",
-    "did_match",
-    "after_hold",
-    "hold_ends_before",
-    "sort",
-    "per_page",
-    "show",
-    "after",
-    "before",
-    "start",
-    "last",
-    "page",
-)
-
-
-@dataclass
-class ListPage:
-    name: str
-    params: tuple[str, ...]
-    kwargs: object = None  # callable(world) -> URL kwargs
-    admin_only: bool = False
-    extra: dict = field(default_factory=dict)  # sent with every request
-
-
-LIST_PAGES = [
-    ListPage("home", ("page",)),
-    ListPage("inventory:did_list", DID_PARAMS),
-    ListPage("inventory:did_export", (*DID_PARAMS, "format")),
-    ListPage("audit:audit_list", (*AUDIT_FILTERS, "page")),
-    ListPage("operators:operator_list", ("reseller", "sort", "per_page", "page")),
-    ListPage("clients:client_list", ("q", "reseller", "sort", "per_page", "page")),
-    ListPage(
-        "clients:client_dids", ("page", "prefix", "tag"), kwargs=lambda w: {"pk": w.client.pk}
-    ),
-    ListPage("clients:client_detail", ("page",), kwargs=lambda w: {"pk": w.client.pk}),
-    ListPage("packages:package_list", ("name", "reseller", "sort", "per_page", "page")),
-    ListPage("subscriptions:subscription_list", ("status", "sort", "per_page", "page")),
-    ListPage("accounts:reseller_list", ("name", "sort", "per_page", "page"), admin_only=True),
-    ListPage(
-        "accounts:reseller_detail",
-        ("page",),
-        kwargs=lambda w: {"pk": w.reseller.pk},
-        admin_only=True,
-    ),
-    ListPage("imports:did_import", ("page",)),
-    ListPage("jobs:job_list", ("status", "kind", "page")),
-    ListPage("inventory:did_add", ("page",)),
-    # Form pages take no query parameters; a stray one must not hurt them either.
-    ListPage("operators:operator_add", ("page",)),
-    ListPage("clients:client_add", ("page",)),
-    ListPage("packages:package_add", ("page",)),
-    ListPage("subscriptions:subscription_add", ("page",)),
-    ListPage("accounts:reseller_add", ("page",), admin_only=True),
-    ListPage("accounts:admin_add", ("page",), admin_only=True),
-]
-
-
-@pytest.fixture
-def scene(db):
-    """Two resellers with DIDs in every status, and an admin; numbers known to the tests."""
-    a, b = World("A"), World("B")
-    for w in (a, b):
-        for status in Status:
-            w.did(status, tag="gold")
-    admin = User.objects.create_user("root", password="pw-root", role=User.Role.ADMIN)
-    return a, b, admin
 
 
 def _body(resp) -> bytes:
@@ -416,148 +334,3 @@ def test_a_bad_filter_value_is_a_message_naming_the_filter(client, scene, param,
     assert message in resp.content.decode().replace("&#x27;", "'")
     exported = client.get("/dids/export/", {param: value})
     assert exported.status_code == 400 and message in exported.content.decode()
-
-
-# --------------------------------------------------------------------------- the Audit Log
-
-
-@pytest.mark.parametrize(
-    ("param", "value", "message"),
-    [
-        ("username", "a\x00b", "User: Null characters are not allowed."),
-        ("action", "\x00", "Action: Null characters are not allowed."),
-        ("object_type", "did\x00", "Object type: Null characters are not allowed."),
-        ("object_type", "x" * 33, "Object type: at most 32 characters."),
-        ("object_id", "abc", "Object id: enter an id"),
-        ("object_id", "²", "Object id: enter an id"),
-        ("object_id", "-1", "Object id: enter an id"),
-        ("object_id", str(10**30), "Object id: no object has an id that large."),
-        ("change_set", "not-a-uuid", "Change set: not a change set id."),
-        ("change_set", "\x00", "Change set: "),
-    ],
-)
-def test_a_bad_audit_filter_is_a_400_naming_the_filter(client, scene, param, value, message):
-    a, _b, _admin = scene
-    client.force_login(a.user)
-    resp = client.get("/audit/", {param: value})
-    assert resp.status_code == 400
-    assert message in resp.content.decode().replace("&#x27;", "'")
-
-
-@pytest.mark.parametrize("value", ["1e20", "0", "-1", "x\x00", "9" * 5000])
-def test_an_audit_page_that_is_not_a_number_is_the_first_page_with_a_message(client, scene, value):
-    a, _b, _admin = scene
-    client.force_login(a.user)
-    resp = client.get("/audit/", {"page": value})
-    assert resp.status_code == 200
-    assert "is not a page number; showing page 1." in resp.content.decode()
-    assert resp.context["page"].number == 1 and resp.context["page"].object_list
-
-
-@pytest.mark.parametrize("value", ["10001", str(10**20), str(10**30)])
-def test_audit_pages_stop_at_a_bounded_depth(client, scene, value):
-    a, _b, _admin = scene
-    client.force_login(a.user)
-    resp = client.get("/audit/", {"page": value})
-    assert resp.status_code == 200 and resp.context["page"].number == 10_000
-    assert "pages back at most 10,000 pages" in resp.content.decode()
-    assert resp.context["page"].object_list == []
-
-
-def test_an_audit_page_past_the_end_is_empty_with_a_message(client, scene):
-    a, _b, _admin = scene
-    client.force_login(a.user)
-    resp = client.get("/audit/", {"page": "7"})
-    assert resp.status_code == 200 and resp.context["page"].object_list == []
-    assert "there is no page 7; the log ends before it." in resp.content.decode()
-
-
-# --------------------------------------------------------------------------- URL arguments
-
-
-def _path_rows():
-    return [r for r in test_url_matrix.url_rows() if r.kwargs]
-
-
-@pytest.mark.parametrize("row", _path_rows(), ids=test_url_matrix.row_id)
-def test_ids_that_do_not_exist_in_the_url_are_a_404(client, scene, row):
-    a, _b, admin = scene
-    client.force_login(admin)
-    kwargs = row.kwargs(a)
-    failures = []
-    for bad in (999_999_999, 2**63, 10**30):
-        url = reverse(row.name, kwargs=dict.fromkeys(kwargs, bad))
-        try:
-            with transaction.atomic():
-                resp = client.post(url, {}) if row.method == "post" else client.get(url)
-        except Exception as exc:  # noqa: BLE001
-            failures.append((bad, repr(exc)[:200]))
-            continue
-        if resp.status_code != 404:
-            failures.append((bad, resp.status_code))
-    assert not failures, failures
-
-
-@pytest.mark.parametrize(
-    "number", ["x", "1" * 40, "+", "\x00", "1\x00", "%00", "1e20", "١٢", " 12 ", "12\n", "-1"]
-)
-def test_the_routing_api_answers_a_bad_number_with_4xx(client, scene, number):
-    from urllib.parse import quote
-
-    a, _b, _admin = scene
-    auth.clear_cache()
-    key = ApiToken.issue(name="switch", reseller=a.reseller)[1]
-    resp = client.get(f"/api/v1/route/{quote(number)}", HTTP_AUTHORIZATION=f"Bearer {key}")
-    assert resp.status_code in (400, 404), resp.status_code
-    assert "error" in resp.json()
-
-
-# --------------------------------------------------------------------------- every list page
-
-
-def test_every_list_page_of_the_url_matrix_is_fuzzed():
-    """A new list page (a GET row without URL arguments in ``tests/test_url_matrix.py``) must
-    get a row in ``LIST_PAGES`` too."""
-    fuzzed = {p.name for p in LIST_PAGES}
-    lists = {r.name for r in test_url_matrix.url_rows() if r.method == "get" and not r.kwargs}
-    assert lists - fuzzed == set()
-
-
-def test_audit_log_of_a_huge_value_stays_small(client, scene):
-    """The audit page's size is bounded, whatever the records hold (issue 7, item 5)."""
-    a, _b, _admin = scene
-    did = DID.objects.filter(reseller=a.reseller).first()
-    huge = "N" * 9_000_000
-    actor = Actor.for_user(a.user)
-    for _ in range(3):
-        record(
-            actor,
-            action="edit",
-            object_type="did",
-            object_id=did.pk,
-            object_repr=did.number,
-            reseller_id=a.reseller.pk,
-            before={"notes": huge},
-            after={"notes": huge + "!", "tag": "gold"},
-        )
-    record(
-        actor,
-        action="edit",
-        object_type="did",
-        object_id=did.pk,
-        object_repr=did.number,
-        reseller_id=a.reseller.pk,
-        before={f"field{i}": "v" * 300 for i in range(5_000)},
-        after=["not", "an", "object", "x" * 10_000],
-    )
-    client.force_login(a.user)
-    for url in ("/audit/", f"/dids/{did.pk}/history/"):
-        resp = client.get(url, follow=True)
-        assert resp.status_code == 200
-        html = resp.content.decode()
-        assert len(resp.content) < 100_000, len(resp.content)
-        assert "notes: " + "N" * 200 + "…" in html  # cut to 200 characters and an ellipsis
-        assert "N" * 201 not in html
-        assert "tag: gold" in html  # short values whole
-        assert "and 4,988 more fields" in html  # 12 of 5,000 fields shown
-        assert AuditRecord.objects.filter(object_id=did.pk, action="edit").count() == 4
