@@ -1,13 +1,10 @@
 """Resellers page (platform admins only): resellers with their counts, their users, new
 resellers, new reseller users and new platform admins."""
 
-from django.contrib import messages
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.decorators import method_decorator
-from django.views.decorators.http import require_http_methods
 
-from audit.services import Actor
 from core import views as generic
 from inventory import selectors as inventory_selectors
 from operators import selectors as operator_selectors
@@ -42,24 +39,22 @@ class ResellerListView(generic.ObjectListView):
         return {"admins": selectors.platform_admins()}
 
 
-reseller_list = ResellerListView.as_view()
+@method_decorator(admin_required, name="dispatch")
+class ResellerAddView(generic.ObjectEditView):
+    form_class = ResellerForm
+    template_name = "accounts/reseller_form.html"
+    errors = (services.AccountError,)
 
+    @staticmethod
+    def success_url(reseller):
+        return reverse("accounts:reseller_detail", args=[reseller.pk])
 
-@admin_required
-@require_http_methods(["GET", "POST"])
-def reseller_create(request):
-    form = ResellerForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            reseller = services.reseller_create(
-                name=form.cleaned_data["name"], actor=Actor.for_user(request.user)
-            )
-        except services.AccountError as exc:
-            form.add_service_error(str(exc))
-        else:
-            messages.success(request, f"Reseller {reseller.name} created.")
-            return redirect("accounts:reseller_detail", pk=reseller.pk)
-    return render(request, "accounts/reseller_form.html", {"form": form})
+    def form_kwargs(self, request, obj):
+        return {}
+
+    def perform(self, form, *, actor, obj=None):
+        reseller = services.reseller_create(**form.cleaned_data, actor=actor)
+        return reseller, f"Reseller {reseller.name} created."
 
 
 @admin_required
@@ -69,36 +64,37 @@ def reseller_detail(request, pk: int):
     return render(request, "accounts/detail.html", {"reseller": reseller, "users": users})
 
 
-def _create_user(request, *, reseller, done_url: str):
-    form = UserForm(request.POST or None, reseller=reseller)
-    if request.method == "POST" and form.is_valid():
+@method_decorator(admin_required, name="dispatch")
+class AdminAddView(generic.ObjectEditView):
+    """New Platform Admin; ``UserAddView``: a new user of the reseller in the URL."""
+
+    form_class = UserForm
+    template_name = "accounts/user_form.html"
+    errors = (services.AccountError,)
+    success_url = "accounts:reseller_list"
+
+    def form_kwargs(self, request, obj):
+        return {"reseller": self.parent}
+
+    def extra_context(self, request, obj):
+        return {"reseller": self.parent}
+
+    def perform(self, form, *, actor, obj=None):
         data = form.cleaned_data
-        try:
-            user = services.user_create(
-                username=data["username"],
-                password=data["password1"],
-                email=data["email"],
-                reseller=reseller,
-                actor=Actor.for_user(request.user),
-            )
-        except services.AccountError as exc:
-            form.add_service_error(str(exc))
-        else:
-            messages.success(request, f"User {user.username} created.")
-            return redirect(done_url)
-    return render(request, "accounts/user_form.html", {"form": form, "reseller": reseller})
+        user = services.user_create(
+            username=data["username"],
+            password=data["password1"],
+            email=data["email"],
+            reseller=self.parent,
+            actor=actor,
+        )
+        return user, f"User {user.username} created."
 
 
-@admin_required
-@require_http_methods(["GET", "POST"])
-def user_create(request, pk: int):
-    reseller = get_object_or_404(Reseller, pk=pk)
-    return _create_user(
-        request, reseller=reseller, done_url=reverse("accounts:reseller_detail", args=[pk])
-    )
+class UserAddView(AdminAddView):
+    def get_parent_queryset(self, request):
+        return Reseller.objects.all()
 
-
-@admin_required
-@require_http_methods(["GET", "POST"])
-def admin_create(request):
-    return _create_user(request, reseller=None, done_url=reverse("accounts:reseller_list"))
+    @staticmethod
+    def success_url(user):
+        return reverse("accounts:reseller_detail", args=[user.reseller_id])

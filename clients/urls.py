@@ -5,11 +5,15 @@ from . import views
 app_name = "clients"
 
 urlpatterns = [
-    path("", views.client_list, name="client_list"),
-    path("new/", views.client_create, name="client_add"),
+    path("", views.ClientListView.as_view(), name="client_list"),
+    path("new/", views.ClientAddView.as_view(), name="client_add"),
     path("<int:pk>/", views.client_detail, name="client_detail"),
-    path("<int:pk>/accounts/new/", views.account_create, name="account_add"),
-    path("<int:pk>/subscriptions/new/", views.subscription_create, name="subscription_add"),
+    path("<int:pk>/accounts/new/", views.AccountAddView.as_view(), name="account_add"),
+    path(
+        "<int:pk>/subscriptions/new/",
+        views.ClientSubscriptionAddView.as_view(),
+        name="subscription_add",
+    ),
     path("<int:pk>/dids/", views.client_dids, name="client_dids"),
     path("<int:pk>/dids/assign/", views.assign, name="client_assign"),
     path("<int:pk>/dids/<int:did>/block/", views.did_action, {"action": "block"}, name="did_block"),

@@ -12,7 +12,7 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_POST
 
 from accounts.tenancy import is_admin
 from audit.services import Actor
@@ -25,8 +25,7 @@ from inventory.forms import AssignDIDsForm, StockSearchForm
 from inventory.models import DID
 from inventory.scoping import dids_for
 from subscriptions import selectors as subscription_selectors
-from subscriptions import services as subscription_services
-from subscriptions.forms import SubscriptionForm
+from subscriptions.views import SubscriptionAddView
 
 from . import selectors, services
 from .filtersets import ClientFilterSet
@@ -71,26 +70,21 @@ class ClientListView(generic.ObjectListView):
         return {"admin": is_admin(request.user)}
 
 
-client_list = ClientListView.as_view()
+class ClientAddView(generic.ObjectEditView):
+    form_class = ClientForm
+    template_name = "clients/form.html"
+    errors = (services.ClientError,)
 
+    @staticmethod
+    def success_url(client):
+        return reverse("clients:client_detail", args=[client.pk])
 
-@login_required
-@require_http_methods(["GET", "POST"])
-def client_create(request):
-    form = ClientForm(request.POST or None, user=request.user)
-    if request.method == "POST" and form.is_valid():
-        try:
-            client = services.client_create(
-                name=form.cleaned_data["name"],
-                reseller=form.cleaned_data["reseller"],
-                actor=Actor.for_user(request.user),
-            )
-        except services.ClientError as exc:
-            form.add_service_error(str(exc))
-        else:
-            messages.success(request, f"Client {client.name} created.")
-            return redirect("clients:client_detail", pk=client.pk)
-    return render(request, "clients/form.html", {"form": form, "title": "New Client"})
+    def extra_context(self, request, obj):
+        return {"title": "New Client"}
+
+    def perform(self, form, *, actor, obj=None):
+        client = services.client_create(**form.cleaned_data, actor=actor)
+        return client, f"Client {client.name} created."
 
 
 # --------------------------------------------------------------------------- the client page
@@ -128,55 +122,39 @@ def client_detail(request, pk: int):
     )
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-def account_create(request, pk: int):
-    client = _client(request, pk)
-    form = AccountForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            account = services.account_create(
-                client=client, name=form.cleaned_data["name"], actor=Actor.for_user(request.user)
-            )
-        except services.ClientError as exc:
-            form.add_service_error(str(exc))
-        else:
-            messages.success(request, f"Account {account} created.")
-            return redirect("clients:client_detail", pk=client.pk)
-    return render(
-        request,
-        "clients/form.html",
-        {"form": form, "client": client, "title": "New Account"},
-    )
+class UnderClientMixin:
+    """A view of something added under a client (``/clients/<pk>/...``): the client is the
+    parent; back to the client's page."""
+
+    template_name = "clients/form.html"
+    title = ""
+
+    def get_parent_queryset(self, request):
+        return selectors.clients_for(request.user)
+
+    def extra_context(self, request, obj):
+        return {"client": self.parent, "title": self.title}
+
+    @staticmethod
+    def success_url(obj):
+        return reverse("clients:client_detail", args=[obj.client_id])
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-def subscription_create(request, pk: int):
-    client = _client(request, pk)
-    form = SubscriptionForm(request.POST or None, user=request.user, client=client)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            sub = subscription_services.subscription_create(
-                client=client,
-                package=data["package"],
-                start_date=data["start_date"],
-                end_date=data["end_date"],
-                actor=Actor.for_user(request.user),
-            )
-        except subscription_services.SubscriptionError as exc:
-            form.add_service_error(str(exc))
-        else:
-            messages.success(
-                request, f"Subscription #{sub.pk} to {sub.package.name} created for {client.name}."
-            )
-            return redirect("clients:client_detail", pk=client.pk)
-    return render(
-        request,
-        "clients/form.html",
-        {"form": form, "client": client, "title": "New subscription"},
-    )
+class AccountAddView(UnderClientMixin, generic.ObjectEditView):
+    form_class = AccountForm
+    errors = (services.ClientError,)
+    title = "New Account"
+
+    def form_kwargs(self, request, obj):
+        return {}
+
+    def perform(self, form, *, actor, obj=None):
+        account = services.account_create(client=self.parent, **form.cleaned_data, actor=actor)
+        return account, f"Account {account} created."
+
+
+class ClientSubscriptionAddView(UnderClientMixin, SubscriptionAddView):
+    title = "New subscription"
 
 
 # --------------------------------------------------------------------------- the DIDs tab

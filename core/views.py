@@ -167,41 +167,64 @@ class ObjectListView(ScopedMixin, View):
 class ObjectEditView(ScopedMixin, View):
     """Add (no ``pk``) or edit (``pk``): the form, then ``perform`` (one service call), then
     the message it returns. The service's error (one of ``errors``) is put under the field
-    its message names."""
+    its message names.
+
+    An object added under another one (an account under its client) returns the parents the
+    user may see from ``get_parent_queryset``: the URL's ``pk`` is then the parent's
+    (``self.parent``; another reseller's is a 404), and the view adds."""
 
     form_class = None
     template_name = ""
     errors: tuple[type[Exception], ...] = ()
     success_url = None  # a URL name, or callable(obj) -> URL
+    parent = None
 
     def form_kwargs(self, request, obj) -> dict:
         return {"user": request.user}
 
-    def perform(self, form, *, actor: Actor, obj=None) -> tuple[object, str]:
-        """Call the service; return the object and the success message."""
+    def perform(self, form, *, actor: Actor, obj=None) -> tuple:
+        """Call the service; return the object and the success message, or the object, the
+        message and its level ("success", "info", "warning")."""
         raise NotImplementedError
 
     def extra_context(self, request, obj) -> dict:
         return {}
 
+    def get_parent_queryset(self, request):
+        return None  # the object is not added under another one
+
     def _render(self, request, form, obj):
-        context = {"form": form, "object": obj, **self.extra_context(request, obj)}
+        context = {
+            "form": form,
+            "object": obj,
+            "parent": self.parent,
+            **self.extra_context(request, obj),
+        }
         return render(request, self.template_name, context)
 
+    def _object(self, request, pk):
+        parents = self.get_parent_queryset(request)
+        if parents is not None:
+            self.parent = get_object_or_404(parents, pk=pk)
+            return None
+        return self.get_object(request, pk) if pk is not None else None
+
     def get(self, request, pk=None):
-        obj = self.get_object(request, pk) if pk is not None else None
+        obj = self._object(request, pk)
         return self._render(request, self.form_class(**self.form_kwargs(request, obj)), obj)
 
     def post(self, request, pk=None):
-        obj = self.get_object(request, pk) if pk is not None else None
+        obj = self._object(request, pk)
         form = self.form_class(request.POST, **self.form_kwargs(request, obj))
         if form.is_valid():
             try:
-                saved, message = self.perform(form, actor=Actor.for_user(request.user), obj=obj)
+                saved, message, *level = self.perform(
+                    form, actor=Actor.for_user(request.user), obj=obj
+                )
             except self.errors as exc:
                 form.add_service_error(str(exc))
             else:
-                messages.success(request, message)
+                getattr(messages, level[0] if level else "success")(request, message)
                 return HttpResponseRedirect(_url(self.success_url, saved))
         return self._render(request, form, obj)
 

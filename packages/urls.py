@@ -5,7 +5,7 @@ from . import views
 app_name = "packages"
 
 urlpatterns = [
-    path("", views.package_list, name="package_list"),
-    path("new/", views.package_create, name="package_add"),
-    path("<int:pk>/edit/", views.package_edit, name="package_edit"),
+    path("", views.PackageListView.as_view(), name="package_list"),
+    path("new/", views.PackageAddView.as_view(), name="package_add"),
+    path("<int:pk>/edit/", views.PackageEditView.as_view(), name="package_edit"),
 ]

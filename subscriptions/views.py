@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_POST
 
 from accounts.tenancy import is_admin, scoped
 from audit.services import Actor
@@ -53,32 +53,22 @@ class SubscriptionListView(generic.ObjectListView):
         return {"admin": is_admin(request.user), "here": request.get_full_path()}
 
 
-subscription_list = SubscriptionListView.as_view()
 
+class SubscriptionAddView(generic.ObjectEditView):
+    """New subscription; under a client (``client_view``), for that client."""
 
-@login_required
-@require_http_methods(["GET", "POST"])
-def subscription_create(request):
-    form = SubscriptionForm(request.POST or None, user=request.user)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            sub = services.subscription_create(
-                client=data["client"],
-                package=data["package"],
-                start_date=data["start_date"],
-                end_date=data["end_date"],
-                actor=Actor.for_user(request.user),
-            )
-        except services.SubscriptionError as exc:
-            form.add_service_error(str(exc))
-        else:
-            messages.success(
-                request,
-                f"Subscription #{sub.pk} to {sub.package.name} created for {sub.client.name}.",
-            )
-            return redirect("subscriptions:subscription_list")
-    return render(request, "subscriptions/form.html", {"form": form})
+    form_class = SubscriptionForm
+    template_name = "subscriptions/form.html"
+    errors = (services.SubscriptionError,)
+    success_url = "subscriptions:subscription_list"
+
+    def form_kwargs(self, request, obj):
+        return {"user": request.user, "client": self.parent}
+
+    def perform(self, form, *, actor, obj=None):
+        data = {"client": self.parent, **form.cleaned_data}
+        sub = services.subscription_create(**data, actor=actor)
+        return sub, f"Subscription #{sub.pk} to {sub.package.name} created for {sub.client.name}."
 
 
 def _back(request) -> str:
@@ -95,31 +85,26 @@ def _label(sub: Subscription) -> str:
     return f"Subscription #{sub.pk} ({sub.client.name}, {sub.package.name})"
 
 
-@login_required
-@require_POST
-def subscription_cancel(request, pk: int):
-    sub = get_object_or_404(_subscriptions(request.user), pk=pk)
-    try:
-        result = lifecycle.cancel_subscription(sub, actor=Actor.for_user(request.user))
-    except lifecycle.LifecycleError as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(
-            request, f"{_label(sub)} cancelled; {result.moved:,} of its DIDs are now On Hold."
-        )
-    return redirect(_back(request))
+# A subscription action: the lifecycle's service, and what its result says.
+ACTIONS = {
+    "cancel": (lifecycle.cancel_subscription, "cancelled; {:,} of its DIDs are now On Hold."),
+    "reactivate": (
+        lifecycle.reactivate_subscription,
+        "reactivated; {:,} of its DIDs are Active again.",
+    ),
+}
 
 
 @login_required
 @require_POST
-def subscription_reactivate(request, pk: int):
+def subscription_action(request, pk: int, action: str):
+    """Cancel or Reactivate (``ACTIONS``), then back to the page the button was on."""
     sub = get_object_or_404(_subscriptions(request.user), pk=pk)
+    service, done = ACTIONS[action]
     try:
-        result = lifecycle.reactivate_subscription(sub, actor=Actor.for_user(request.user))
+        result = service(sub, actor=Actor.for_user(request.user))
     except lifecycle.LifecycleError as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(
-            request, f"{_label(sub)} reactivated; {result.moved:,} of its DIDs are Active again."
-        )
+        messages.success(request, f"{_label(sub)} {done.format(result.moved)}")
     return redirect(_back(request))
