@@ -62,18 +62,19 @@ def query(params: QueryDict, drop=(), **extra) -> str:
 def list_context(
     request, qs, table: type[Table], *, sizes=PAGE_SIZES, default_sort=None, hidden=()
 ):
-    """One page of ``qs`` as the shared list partials show it: ``page`` (``core.paging.Page``),
-    ``nav`` (first/prev/next/last links), ``headers``, page size choices. Notices about the
-    URL's parameters go to ``messages`` as warnings."""
+    """One page of ``qs`` as the shared list partials show it: ``page`` (``core.paging.Page``;
+    None when ``qs`` is None: a search that is not valid lists nothing), ``nav``
+    (first/prev/next/last links), ``headers``, page size choices. Notices about the URL's
+    parameters go to ``messages`` as warnings."""
     params = request.GET
     choice = table.sort_for(params, default_sort)
     per_page, size_notice = per_page_of(params, sizes)
-    page = paginate(qs, choice.sort, choice.descending, per_page, params)
-    for notice in (page.notice, choice.notice, size_notice):
+    page = None if qs is None else paginate(qs, choice.sort, choice.descending, per_page, params)
+    for notice in (page.notice if page else "", choice.notice, size_notice):
         if notice:
             messages.warning(request, notice)
     nav = {}
-    for name in ("first", "prev", "next", "last"):
+    for name in ("first", "prev", "next", "last") if page else ():
         extra = {} if name == "first" else getattr(page, f"{name}_params")
         if extra is not None:
             nav[name] = "?" + query(params, **{k: str(v) for k, v in extra.items()})
@@ -85,6 +86,7 @@ def list_context(
             choice, lambda value: "?" + query(params, sort=value), shown, hidden
         ),
         "shown": shown,
+        "optional_columns": table.optional_columns(),
         "sort_value": choice.value,
         "per_page": per_page,
         "page_sizes": sizes,
@@ -120,6 +122,9 @@ class ObjectListView(ScopedMixin, View):
     template_name = ""
     context_object_name = "rows"
     page_sizes = PAGE_SIZES
+    # True: a filter that is not valid is left out (and shown under its field); False: a
+    # search that is not valid lists nothing (a million-row list does not list them all).
+    list_when_invalid = True
 
     def decorate(self, request, rows) -> None:
         """Add what the rows show besides their columns (counts: ``core.selectors.count_by``)."""
@@ -133,12 +138,19 @@ class ObjectListView(ScopedMixin, View):
     def hidden_columns(self, request) -> set[str]:
         return set()  # columns this user does not see (e.g. Reseller, to a reseller's user)
 
+    def page_queryset(self, qs):
+        """The rows of one page as the page query reads them (e.g. names by prefetch)."""
+        return qs
+
     def get(self, request, *args, **kwargs):
         qs = self.get_queryset(request)
         search = None
         if self.filterset is not None:
             search = self.filterset(request.GET or None, queryset=qs, request=request)
-            qs = search.qs  # an invalid filter is left out, and shown under its field
+            valid = self.list_when_invalid or not search.is_bound or search.is_valid()
+            qs = self.page_queryset(search.qs) if valid else None
+        else:
+            qs = self.page_queryset(qs)
         context = list_context(
             request,
             qs,
@@ -147,7 +159,7 @@ class ObjectListView(ScopedMixin, View):
             default_sort=self.default_sort(request.GET),
             hidden=self.hidden_columns(request),
         )
-        rows = context["page"].rows
+        rows = context["page"].rows if context["page"] else []
         self.decorate(request, rows)
         searching = bool(search) and any(
             request.GET.get(name) for name in search.form.fields if name in request.GET

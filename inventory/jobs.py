@@ -28,8 +28,9 @@ from operators.models import Operator
 from . import exporting, lifecycle, outcomes
 from .choices import Status
 from .numbers import NumberSpecError, parse
-from .selectors import search_for, selection_for
+from .selectors import selection_for
 from .services import DIDsExist, create_dids, created_message, delete_dids, update_dids
+from .tables import DIDTable
 
 # Selected DIDs per statement of a background Mass Edit.
 CHUNK = 25_000
@@ -176,7 +177,8 @@ def _exported(n: int, name: str) -> str:
 
 
 def run_export_xlsx(job: Job, progress) -> tuple[str, dict]:
-    qs, order_by = search_for(job.user, QueryDict(job.params.get("q", "")))
+    search = QueryDict(job.params.get("q", ""))
+    qs, order_by = selection_for(job.user, search), DIDTable.order_for(search)
     progress(stage="Counting the DIDs", force=True)
     n = qs.count()
     progress.update(total=n)
@@ -194,7 +196,8 @@ def run_export_xlsx(job: Job, progress) -> tuple[str, dict]:
 
 
 def run_export_csv(job: Job, progress) -> tuple[str, dict]:
-    qs, order_by = search_for(job.user, QueryDict(job.params.get("q", "")))
+    search = QueryDict(job.params.get("q", ""))
+    qs, order_by = selection_for(job.user, search), DIDTable.order_for(search)
     progress(stage="Counting the DIDs", force=True)
     n = qs.count()
     progress.update(total=n)

@@ -1,5 +1,6 @@
-"""Reads of the DID inventory: the DIDs a search or a ticked selection stands for, and the
-orders a list (or an export) can take. Shared by the views and the background jobs."""
+"""Reads of the DID inventory: the DIDs a search or a ticked selection stands for, and counts
+(the list's orders are ``inventory.tables.DIDTable``). Shared by the views and the background
+jobs."""
 
 from __future__ import annotations
 
@@ -9,44 +10,15 @@ from dataclasses import dataclass
 from django.db.models import Count
 from django.http import Http404, QueryDict
 
-from core.paging import Sort
 from core.selectors import count_by
 from operators.models import Operator
 from subscriptions.models import Subscription
 
 from .choices import Status
-from .filters import DIDFilter
+from .filtersets import DIDFilterSet
 from .lifecycle.table import COUNTED_AGAINST_ALLOWANCE
 from .models import DID
 from .scoping import dids_for
-
-SORTS = {
-    s.key: s
-    for s in [
-        Sort("id", "ID", ("id",)),
-        Sort("status", "Status", ("status", "id")),
-        Sort("operator", "Operator", ("operator", "id")),
-        Sort("did", "DID", ("number",)),
-        Sort("tag", "Tag", ("tag", "id")),
-        Sort("notes", "Notes", ("notes", "id"), keyset=False),
-        Sort("client", "Client", ("client", "id"), keyset=False),
-        Sort("reseller", "Reseller", ("reseller", "id")),
-        Sort("after_hold", "After Hold", ("after_hold_status", "id")),
-        Sort("hold_until", "Hold until", ("hold_until", "id"), keyset=False),
-        Sort("package", "Package", ("subscription", "id"), keyset=False),
-    ]
-}
-
-
-def did_sort(params) -> tuple[Sort, bool, str]:
-    """The sort a DID search asks for (``sort=-tag``): the ``Sort``, descending, URL value."""
-    # A DID search lists its matches in number order unless another sort is chosen: the
-    # number index then serves both the search and the order.
-    default = "did" if params.get("did") else "id"
-    raw = params.get("sort", default) or default
-    descending = raw.startswith("-")
-    sort = SORTS.get(raw.lstrip("-"), SORTS["id"])
-    return sort, descending, ("-" if descending else "") + sort.key
 
 
 class UserRequest:
@@ -56,17 +28,17 @@ class UserRequest:
         self.user = user
 
 
-def did_search(request, data=None) -> DIDFilter:
+def did_search(request, data=None) -> DIDFilterSet:
     """The DID search of ``data`` (default: the URL), limited to what the user may see."""
     data = request.GET if data is None else data
-    return DIDFilter(data, queryset=dids_for(request.user), request=request)
+    return DIDFilterSet(data, queryset=dids_for(request.user), request=request)
 
 
 def selection_for(user, search: QueryDict, ids=None):
     """The DIDs a mass action applies to: ``ids`` (all must be visible to ``user``, else 404),
     or every DID matching ``search`` that ``user`` may see."""
     if ids is None:
-        filterset = DIDFilter(search, queryset=dids_for(user), request=UserRequest(user))
+        filterset = DIDFilterSet(search, queryset=dids_for(user), request=UserRequest(user))
         if not filterset.is_valid():
             raise Http404("The search is not valid any more.")
         return filterset.qs
@@ -74,12 +46,6 @@ def selection_for(user, search: QueryDict, ids=None):
     if qs.count() != len(ids):
         raise Http404("No such DID.")
     return qs
-
-
-def search_for(user, search: QueryDict):
-    """The DIDs of ``search`` for ``user`` (as the list shows them) and their order."""
-    sort, descending, _value = did_sort(search)
-    return selection_for(user, search), sort.order_by(descending)
 
 
 # --------------------------------------------------------------------------- counts

@@ -5,7 +5,7 @@ from . import views, views_export
 app_name = "inventory"
 
 urlpatterns = [
-    path("", views.did_list, name="did_list"),
+    path("", views.DIDListView.as_view(), name="did_list"),
     path("new/", views.did_new, name="did_add"),
     path("mass-edit/", views.mass_edit, name="did_bulk_edit"),
     path("<int:pk>/", views.did_detail, name="did_detail"),

@@ -14,7 +14,8 @@ from jobs import services as jobs
 from jobs.models import Job
 
 from . import exporting
-from .selectors import did_search, did_sort
+from .selectors import did_search
+from .tables import DIDTable
 
 # --------------------------------------------------------------------------- Export DIDs
 
@@ -48,8 +49,7 @@ def did_export(request):
     filterset = did_search(request)
     if not filterset.is_valid():
         return _bad_request(request, _filter_errors(filterset))
-    sort, descending, _value = did_sort(request.GET)
-    order_by = sort.order_by(descending)
+    order_by = DIDTable.order_for(request.GET)
     stamp = timezone.localtime().strftime("%Y-%m-%d-%H%M%S")
     if fmt == "csv" and _at_most(filterset.qs, jobs.threshold()):
         response = StreamingHttpResponse(

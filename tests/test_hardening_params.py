@@ -23,9 +23,11 @@ from openpyxl import load_workbook
 
 from core.paging import encode_cursor
 from inventory.models import DID
-from inventory.views import SORTS
+from inventory.tables import DIDTable
 
 from .params_support import LIST_PAGES, ListPage
+
+SORTS = DIDTable.sorts()
 
 
 def _b64(raw: bytes) -> str:

@@ -87,7 +87,7 @@ def _resellers(request):
     return resellers_for(request.user) if request is not None else None
 
 
-class DIDFilter(df.FilterSet):
+class DIDFilterSet(df.FilterSet):
     MATCH_CHOICES = [
         ("exact", "exact"),
         ("prefix", "starts with"),
