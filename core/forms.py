@@ -21,15 +21,14 @@ class ServiceErrorMixin:
         add_service_error(self, message)
 
 
-def form_messages(request, form) -> None:
+def form_messages(request, form, prefix: str = "") -> None:
     """A form's errors as error messages, for a form that is not shown again (each error
-    named by its field's label, "Label: reason")."""
+    named by its field's label, "Label: reason"; after ``prefix``, e.g. "Mass Edit: ")."""
     for error in form.non_field_errors():
-        messages.error(request, error)
+        messages.error(request, prefix + error)
     for name, errors in form.errors.items():
         if name != "__all__":
             for error in errors:
                 label = form.fields[name].label
-                messages.error(
-                    request, error if error.startswith(f"{label}:") else f"{label}: {error}"
-                )
+                named = error if error.startswith(f"{label}:") else f"{label}: {error}"
+                messages.error(request, prefix + named)

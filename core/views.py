@@ -28,6 +28,7 @@ from django.views import View
 from audit.services import Actor
 from jobs import services as jobs
 
+from .forms import form_messages
 from .paging import paginate
 from .tables import Table
 
@@ -273,11 +274,22 @@ class ObjectDeleteView(ScopedMixin, View):
         return HttpResponseRedirect(_url(self.success_url, obj))
 
 
+def in_background(request, kind: str, *, total: int, params: dict, back_url: str):
+    """The one rule for heavy work: above ``jobs.services.threshold()`` rows, ``kind`` runs in
+    the worker and this returns the redirect to its job's page; None: small enough to run in
+    this request. Raises ``jobs.TooManyJobs`` when the user's job slots are full."""
+    if total <= jobs.threshold():
+        return None
+    job = jobs.start(kind, user=request.user, params=params, total=total, back_url=back_url)
+    return HttpResponseRedirect(reverse("jobs:job_detail", args=[job.pk]))
+
+
 class BulkEditView(ScopedMixin, View):
     """POST with ticked ``ids`` (or ``all_matching=1`` and the search's query string in ``q``)
-    and the bulk edit form. Without ``confirmed``: the confirmation page, built from the
-    service's ``preview(selection, form)``; with it: the change, inline when the selection
-    has at most ``jobs.services.threshold()`` rows, else a background job of ``job_kind``."""
+    and the bulk edit form. Without ``confirm``: the confirmation page, built from the
+    service's ``preview(selection, form)``; with ``confirm=1``: the change, inline, or in the
+    background (``in_background``, job ``job_kind``) by size. A ticked id the user may not
+    see is a 404; messages start with ``label`` ("Mass Edit: ...")."""
 
     filterset = None
     form_class = None
@@ -285,22 +297,37 @@ class BulkEditView(ScopedMixin, View):
     errors: tuple[type[Exception], ...] = ()
     success_url = None
     job_kind = ""
+    label = ""
+    nothing_selected = "select at least one row, or all matching the search."
 
     def form_kwargs(self, request) -> dict:
         return {}
 
+    def form_valid(self, request, form) -> bool:
+        return form.is_valid()
+
+    def back_url(self, request) -> str:
+        return _url(self.success_url)
+
     def preview(self, selection, form):
         raise NotImplementedError
 
-    def perform(self, selection, form, *, actor: Actor) -> str:
+    def confirm_context(self, request, selection, form) -> dict:
+        return {}
+
+    def perform(self, selection, form, *, actor: Actor, request) -> str | tuple[str, str]:
+        """Change ``selection``; return the message, or the message and its level."""
         raise NotImplementedError
 
     def job_params(self, request, form, ids) -> dict:
         return {"q": request.POST.get("q", ""), "ids": ids, "data": request.POST.dict()}
 
+    def _say(self, request, message: str, level: str = "error") -> None:
+        getattr(messages, level)(request, f"{self.label}: {message}" if self.label else message)
+
     def selection(self, request):
-        """The rows the edit applies to, and the ticked ids (None for "all matching"). A
-        ticked id the user may not see is a 404."""
+        """The rows the edit applies to, and the ticked ids (None for "all matching"); (None,
+        None) when nothing is ticked."""
         qs = self.get_queryset(request)
         if request.POST.get("all_matching") == "1":
             search = QueryDict(request.POST.get("q", ""))
@@ -310,7 +337,12 @@ class BulkEditView(ScopedMixin, View):
                     raise Http404("The search is not valid any more.")
                 qs = filterset.qs
             return qs, None
-        ids = sorted({int(v) for v in request.POST.getlist("ids") if v.isascii() and v.isdigit()})
+        raw = request.POST.getlist("ids")
+        if not all(v.isascii() and v.isdigit() and len(v) < 19 for v in raw):
+            raise Http404("Not an id.")
+        ids = sorted({int(v) for v in raw})
+        if not ids:
+            return None, None
         selected = qs.filter(pk__in=ids)
         if selected.count() != len(ids):
             raise Http404("No such row.")
@@ -318,33 +350,43 @@ class BulkEditView(ScopedMixin, View):
 
     def post(self, request):
         selection, ids = self.selection(request)
-        form = self.form_class(request.POST, **self.form_kwargs(request))
-        back = _url(self.success_url)
-        if not form.is_valid():
-            for error in [*form.non_field_errors(), *form.errors.get("__all__", [])][:1]:
-                messages.error(request, error)
+        back = self.back_url(request)
+        if selection is None:
+            self._say(request, self.nothing_selected)
             return HttpResponseRedirect(back)
-        if request.POST.get("confirmed") != "1":
-            context = {"form": form, "preview": self.preview(selection, form), "ids": ids}
-            return render(request, self.template_name, context)
+        form = self.form_class(request.POST, **self.form_kwargs(request))
+        if not self.form_valid(request, form):
+            form_messages(request, form, f"{self.label}: " if self.label else "")
+            return HttpResponseRedirect(back)
         total = selection.count()
-        if self.job_kind and total > jobs.threshold():
-            try:
-                job = jobs.start(
-                    self.job_kind,
-                    user=request.user,
-                    params=self.job_params(request, form, ids),
-                    total=total,
-                    back_url=back,
-                )
-            except jobs.TooManyJobs as exc:
-                messages.error(request, str(exc))
-                return HttpResponseRedirect(back)
-            return HttpResponseRedirect(reverse("jobs:job_detail", args=[job.pk]))
+        if request.POST.get("confirm") != "1":
+            context = {
+                "form": form,
+                "preview": self.preview(selection, form),
+                "ids": ids,
+                "total": total,
+                "back": back,
+                "post": request.POST,
+                **self.confirm_context(request, selection, form),
+            }
+            return render(request, self.template_name, context)
         try:
-            message = self.perform(selection, form, actor=Actor.for_user(request.user))
-        except self.errors as exc:
+            params = self.job_params(request, form, ids) if self.job_kind else {}
+            started = self.job_kind and in_background(
+                request, self.job_kind, total=total, params=params, back_url=back
+            )
+        except jobs.TooManyJobs as exc:
             messages.error(request, str(exc))
+            return HttpResponseRedirect(back)
+        if started:
+            return started
+        try:
+            said = self.perform(
+                selection, form, actor=Actor.for_user(request.user), request=request
+            )
+        except self.errors as exc:
+            self._say(request, str(exc))
         else:
-            messages.success(request, message)
+            message, level = (said, "success") if isinstance(said, str) else said
+            getattr(messages, level)(request, message)
         return HttpResponseRedirect(back)

@@ -8,7 +8,6 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
-from django.http import Http404, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_POST
@@ -25,7 +24,6 @@ from .choices import AfterHold, Status
 from .filtersets import DIDFilterSet
 from .forms import AssignForm, DIDEditForm, MassEditForm, NewDIDsForm
 from .scoping import dids_for
-from .selectors import selection_for
 from .services import (
     DIDsExist,
     StaleDID,
@@ -306,115 +304,80 @@ def did_history(request, pk):
 # --------------------------------------------------------------------------- Mass Edit
 
 
-def _selection(request):
-    """The ticked rows, or every row of the search (``all_matching``)."""
-    if request.POST.get("all_matching") == "1":
-        return selection_for(request.user, QueryDict(request.POST.get("q", ""))), None
-    try:
-        ids = sorted({int(x) for x in request.POST.getlist("ids")})
-    except ValueError:
-        raise Http404("Not a DID id.") from None
-    if not ids:
-        return None, None
-    return selection_for(request.user, QueryDict(""), ids), ids
+class DIDBulkEditView(generic.BulkEditView):
+    """Mass Edit: Update (Set Status to and field changes) or Delete the ticked DIDs or all
+    matching the search; the confirmation counts what the lifecycle will move and refuse. The
+    count it promised travels with the POST: if rows changed in between, the message says
+    how many were applied, how many were not, and why (``inventory.outcomes``)."""
 
+    filterset = DIDFilterSet
+    form_class = MassEditForm
+    template_name = "inventory/mass_edit_confirm.html"
+    errors = (lifecycle.DIDsBusy,)  # deadlocked twice with other work: nothing changed
+    job_kind = Job.Kind.MASS_EDIT
+    label = "Mass Edit"
+    nothing_selected = "select at least one DID, or all matching the search."
 
-@login_required
-@require_POST
-def mass_edit(request):
-    qs, ids = _selection(request)
-    back = reverse("inventory:did_list") + (
-        "?" + request.POST.get("q", "") if request.POST.get("q") else ""
-    )
-    if qs is None:
-        messages.error(request, "Mass Edit: select at least one DID, or all matching the search.")
-        return redirect(back)
-    action = request.POST.get("action", "update")
-    form = MassEditForm(request.POST)
-    if action != "delete" and not form.is_valid():
-        for error in form.non_field_errors():
-            messages.error(request, f"Mass Edit: {error}")
-        for name, errors in form.errors.items():
-            if name != "__all__":
-                messages.error(request, f"Mass Edit: {form.fields[name].label}: {errors[0]}")
-        return redirect(back)
+    def get_queryset(self, request):
+        return dids_for(request.user)
 
-    total = qs.count()
-    if action == "delete":
-        preview = lifecycle.preview_delete(qs)
-    elif form.cleaned_data.get("set_status"):
-        preview = lifecycle.preview_change_status(qs, form.cleaned_data["set_status"])
-    else:
-        preview = None
+    def back_url(self, request):
+        q = request.POST.get("q")
+        return reverse("inventory:did_list") + (f"?{q}" if q else "")
 
-    if request.POST.get("confirm") != "1":
-        return render(
-            request,
-            "inventory/mass_edit_confirm.html",
-            {
-                "total": total,
-                "preview": preview,
-                "action": action,
-                "form": form,
-                "changes": form.changes() if action != "delete" and form.is_valid() else {},
-                "post": request.POST,
-                "ids": ids,
-                "back": back,
-                "status_label": Status(form.cleaned_data["set_status"]).label
-                if action != "delete" and form.cleaned_data.get("set_status")
-                else "",
-            },
-        )
+    @staticmethod
+    def deleting(form) -> bool:
+        return form.data.get("action") == "delete"
 
-    if total > jobs.threshold():
-        try:
-            job = jobs.start(
-                Job.Kind.MASS_EDIT,
-                user=request.user,
-                total=total,
-                back_url=back,
-                params={
-                    "action": action,
-                    "q": request.POST.get("q", "") if ids is None else "",
-                    "ids": ids,
-                    "set_status": (
-                        form.cleaned_data.get("set_status", "") if action != "delete" else ""
-                    ),
-                    "changes": form.changes() if action != "delete" else {},
-                    "promised": outcomes.promised_count(request.POST.get("promised")),
-                },
-            )
-            return redirect("jobs:job_detail", pk=job.pk)
-        except jobs.TooManyJobs as exc:  # the per-user limit of running jobs
-            messages.error(request, str(exc))
-            return redirect(back)
+    def form_valid(self, request, form):
+        return form.is_valid() or self.deleting(form)
 
-    # The count the confirmation page promised travels with the POST: if rows changed in
-    # between, the message says how many were applied, how many were not, and why.
-    promised = outcomes.promised_count(request.POST.get("promised"))
-    actor = Actor.for_user(request.user)
-    try:
+    def preview(self, selection, form):
+        if self.deleting(form):
+            return lifecycle.preview_delete(selection)
+        status = form.cleaned_data.get("set_status")
+        return lifecycle.preview_change_status(selection, status) if status else None
+
+    def confirm_context(self, request, selection, form):
+        status = "" if self.deleting(form) else form.cleaned_data.get("set_status")
+        return {
+            "action": "delete" if self.deleting(form) else "update",
+            "changes": {} if self.deleting(form) else form.changes(),
+            "status_label": Status(status).label if status else "",
+        }
+
+    def job_params(self, request, form, ids):
+        update = not self.deleting(form)
+        return {
+            "action": "update" if update else "delete",
+            "q": request.POST.get("q", "") if ids is None else "",
+            "ids": ids,
+            "set_status": form.cleaned_data.get("set_status", "") if update else "",
+            "changes": form.changes() if update else {},
+            "promised": outcomes.promised_count(request.POST.get("promised")),
+        }
+
+    def perform(self, selection, form, *, actor, request):
+        promised = outcomes.promised_count(request.POST.get("promised"))
         with transaction.atomic():
-            if action == "delete":
-                outcome = outcomes.delete_outcome(
-                    delete_dids(qs, actor=actor, strict=False), promised
-                )
+            if self.deleting(form):
+                deleted = delete_dids(selection, actor=actor, strict=False)
+                outcome = outcomes.delete_outcome(deleted, promised)
             else:
-                set_status = form.cleaned_data.get("set_status")
-                result = (
-                    lifecycle.change_status(qs, set_status, actor=actor, strict=False)
-                    if set_status
-                    else None
-                )
-                fields = form.changes()
                 outcome = outcomes.update_outcome(
-                    set_status=set_status or "",
-                    status_result=result,
-                    edited=update_dids(qs, fields, actor=actor) if fields else None,
-                    promised=promised,
+                    **mass_update(selection, form, actor=actor), promised=promised
                 )
-    except lifecycle.DIDsBusy as exc:  # deadlocked twice with other work: nothing changed
-        messages.error(request, f"Mass Edit: {exc}")
-        return redirect(back)
-    getattr(messages, outcome.level)(request, outcome.message)
-    return redirect(back)
+        return outcome.message, outcome.level
+
+
+def mass_update(selection, form, *, actor) -> dict:
+    """Set Status to, then the field changes, of a Mass Edit Update."""
+    status = form.cleaned_data.get("set_status") or ""
+    fields = form.changes()
+    return {
+        "set_status": status,
+        "status_result": lifecycle.change_status(selection, status, actor=actor, strict=False)
+        if status
+        else None,
+        "edited": update_dids(selection, fields, actor=actor) if fields else None,
+    }

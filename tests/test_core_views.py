@@ -219,7 +219,7 @@ class OperatorRename(generic.BulkEditView):
     def preview(self, selection, form):
         return {"count": selection.count()}
 
-    def perform(self, selection, form, *, actor):
+    def perform(self, selection, form, *, actor, request):
         n = 0
         for op in selection:
             op.name += form.cleaned_data["suffix"]
@@ -242,14 +242,14 @@ def test_bulk_edit_confirms_with_the_services_preview_then_acts(world, monkeypat
     assert response == "page" and rendered["preview"] == {"count": 2}
     assert rendered["ids"] == sorted(ids)
     assert Operator.objects.filter(name__endswith="!").count() == 0
-    request, response = _bulk(world.user, {"ids": ids, "suffix": "!", "confirmed": "1"})
+    request, response = _bulk(world.user, {"ids": ids, "suffix": "!", "confirm": "1"})
     assert response.status_code == 302 and response.url == LIST
     assert [str(m) for m in get_messages(request)] == ["2 renamed."]
     assert Operator.objects.filter(name__endswith="!").count() == 2
 
 
 def test_bulk_edit_all_matching_uses_the_scoped_search(world, other_world):
-    request, response = _bulk(world.user, {"all_matching": "1", "suffix": "*", "confirmed": "1"})
+    request, response = _bulk(world.user, {"all_matching": "1", "suffix": "*", "confirm": "1"})
     assert response.status_code == 302
     assert list(Operator.objects.filter(name__endswith="*")) == [world.operator]
 
@@ -272,7 +272,7 @@ def test_bulk_edit_above_the_threshold_starts_a_job(world, settings, monkeypatch
 
     monkeypatch.setattr(generic.jobs, "start", start)
     request, response = _bulk(
-        world.user, {"ids": [world.operator.pk], "suffix": "!", "confirmed": "1"}
+        world.user, {"ids": [world.operator.pk], "suffix": "!", "confirm": "1"}
     )
     assert response.status_code == 302 and response.url == "/jobs/41/"
     assert started["kind"] == "operator_rename" and started["total"] == 1
