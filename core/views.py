@@ -258,6 +258,10 @@ class ObjectDeleteView(ScopedMixin, View):
         """Delete through the service; return the success message."""
         raise NotImplementedError
 
+    def refused_url(self, obj) -> str:
+        """Where a refused delete goes back to (default: where a done one goes)."""
+        return _url(self.success_url, obj)
+
     def get(self, request, pk):
         obj = self.get_object(request, pk)
         context = {self.context_object_name: obj, "object": obj, "preview": self.preview(obj)}
@@ -269,8 +273,8 @@ class ObjectDeleteView(ScopedMixin, View):
             message = self.perform(obj, actor=Actor.for_user(request.user))
         except self.errors as exc:
             messages.error(request, str(exc))
-        else:
-            messages.success(request, message)
+            return HttpResponseRedirect(self.refused_url(obj))
+        messages.success(request, message)
         return HttpResponseRedirect(_url(self.success_url, obj))
 
 

@@ -11,7 +11,7 @@ urlpatterns = [
     path("<int:pk>/", views.did_detail, name="did_detail"),
     path("<int:pk>/assign/", views.did_assign, name="did_assign"),
     path("<int:pk>/release/", views.did_release, name="did_release"),
-    path("<int:pk>/delete/", views.did_delete, name="did_delete"),
+    path("<int:pk>/delete/", views.DIDDeleteView.as_view(), name="did_delete"),
     path("<int:pk>/history/", views.did_history, name="did_history"),
     path("export/", views_export.did_export, name="did_export"),
 ]

@@ -122,41 +122,29 @@ def did_new(request):
             messages.info(request, "Cancelled: no DIDs were created.")
             return redirect("inventory:did_list")
         back = reverse("inventory:did_list") + "?" + urlencode({"operator": data["operator"].pk})
-        if form.spec.total > jobs.threshold():
-            count, total = (0, 0) if choice == "skip" else find_existing(form.spec)
+        if choice != "skip" and form.spec.total > jobs.threshold():
+            count, total = find_existing(form.spec)
             if count:
-                existing = DIDsExist(count, total)
-                return _did_new_page(request, form, existing)
-            try:
-                job = jobs.start(
-                    Job.Kind.CREATE_DIDS,
-                    user=request.user,
-                    total=form.spec.total,
-                    back_url=back,
-                    params={
-                        "numbers": data["numbers"],
-                        "operator_id": data["operator"].pk,
-                        "status": data["status"],
-                        "after_hold": data["after_hold"],
-                        "tag": data["tag"].strip(),
-                        "notes": data["notes"],
-                        "skip_existing": choice == "skip",
-                    },
-                )
-                return redirect("jobs:job_detail", pk=job.pk)
-            except jobs.TooManyJobs as exc:  # the per-user limit of running jobs
-                messages.error(request, str(exc))
-                return _did_new_page(request, form, None)
+                return _did_new_page(request, form, DIDsExist(count, total))
+        params = {
+            **{k: data[k] for k in ("numbers", "status", "after_hold", "notes")},
+            "operator_id": data["operator"].pk,
+            "tag": data["tag"].strip(),
+            "skip_existing": choice == "skip",
+        }
         try:
+            started = generic.in_background(
+                request, Job.Kind.CREATE_DIDS, total=form.spec.total, params=params, back_url=back
+            )
+        except jobs.TooManyJobs as exc:  # the per-user limit of running jobs
+            messages.error(request, str(exc))
+            return _did_new_page(request, form, None)
+        if started:
+            return started
+        try:
+            fields = {k: v for k, v in params.items() if k not in ("numbers", "operator_id")}
             result = create_dids(
-                form.spec,
-                operator=data["operator"],
-                status=data["status"],
-                after_hold=data["after_hold"],
-                tag=data["tag"].strip(),
-                notes=data["notes"],
-                skip_existing=choice == "skip",
-                actor=Actor.for_user(request.user),
+                form.spec, operator=data["operator"], **fields, actor=Actor.for_user(request.user)
             )
         except DIDsExist as exc:
             existing = exc
@@ -194,13 +182,11 @@ def _did_new_page(request, form, existing):
 # --------------------------------------------------------------------------- one DID
 
 
+DID_RELATED = ("operator", "reseller", "client", "account", "subscription__package")
+
+
 def _did(request, pk):
-    return get_object_or_404(
-        dids_for(request.user).select_related(
-            "operator", "reseller", "client", "account", "subscription__package"
-        ),
-        pk=pk,
-    )
+    return get_object_or_404(dids_for(request.user).select_related(*DID_RELATED), pk=pk)
 
 
 @login_required
@@ -275,22 +261,24 @@ def did_release(request, pk):
     return redirect("inventory:did_detail", pk=did.pk)
 
 
-@login_required
-def did_delete(request, pk):
-    did = _did(request, pk)
-    if request.method == "POST":
-        try:
-            delete_dids(did, actor=Actor.for_user(request.user))
-        except lifecycle.LifecycleError as exc:
-            messages.error(request, str(exc))
-            return redirect("inventory:did_detail", pk=did.pk)
-        messages.success(request, f"DID {did.number} deleted.")
-        return redirect("inventory:did_list")
-    return render(
-        request,
-        "inventory/did_delete.html",
-        {"did": did, "preview": lifecycle.preview_delete(did)},
-    )
+class DIDDeleteView(generic.ObjectDeleteView):
+    template_name = "inventory/did_delete.html"
+    context_object_name = "did"
+    errors = (lifecycle.LifecycleError,)
+    success_url = "inventory:did_list"
+
+    def get_queryset(self, request):
+        return dids_for(request.user).select_related(*DID_RELATED)
+
+    def preview(self, obj):
+        return lifecycle.preview_delete(obj)
+
+    def perform(self, obj, *, actor):
+        delete_dids(obj, actor=actor)
+        return f"DID {obj.number} deleted."
+
+    def refused_url(self, obj):
+        return reverse("inventory:did_detail", args=[obj.pk])
 
 
 @login_required
