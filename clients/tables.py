@@ -14,3 +14,10 @@ class ClientTable(Table):
     ]
     default_sort = "name"
     keyset = False
+
+
+class ClientDIDTable(Table):
+    """A client's DIDs tab: by ID, in numbered pages (a row's button comes back to its page)."""
+
+    columns = [Column("id", "ID", ("id",))]
+    keyset = False

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -31,9 +30,9 @@ from . import selectors, services
 from .filtersets import ClientFilterSet
 from .forms import AccountForm, ClientForm
 from .models import Client
-from .tables import ClientTable
+from .tables import ClientDIDTable, ClientTable
 
-DIDS_PER_PAGE = 50
+DIDS_PAGE_SIZES = (50, 100, 500)
 STOCK_SHOWN = 50
 
 
@@ -163,13 +162,10 @@ class ClientSubscriptionAddView(UnderClientMixin, SubscriptionAddView):
 def _dids_tab(request, client, *, assign_form=None, stock_data=None, status=200):
     user = request.user
     client_dids = (
-        dids_for(user)
-        .filter(client=client)
-        .select_related("account", "subscription__package")
-        .order_by("id")
+        dids_for(user).filter(client=client).select_related("account", "subscription__package")
     )
-    page = Paginator(client_dids, DIDS_PER_PAGE).get_page(request.GET.get("page"))
-    dids = list(page.object_list)
+    listing = generic.list_context(request, client_dids, ClientDIDTable, sizes=DIDS_PAGE_SIZES)
+    dids = listing["page"].rows
     for d in dids:
         d.client = client
         if d.account is not None:
@@ -195,8 +191,8 @@ def _dids_tab(request, client, *, assign_form=None, stock_data=None, status=200)
         request,
         "clients/dids.html",
         {
+            **listing,
             "client": client,
-            "page": page,
             "dids": dids,
             "stock": stock,
             "stock_form": stock_form,
