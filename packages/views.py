@@ -32,7 +32,6 @@ class PackageListView(generic.ObjectListView):
             p.subscription_count = counts.get(p.pk, 0)
 
 
-
 class PackageAddView(generic.ObjectEditView):
     form_class = PackageForm
     template_name = "packages/form.html"

@@ -53,7 +53,6 @@ class SubscriptionListView(generic.ObjectListView):
         return {"admin": is_admin(request.user), "here": request.get_full_path()}
 
 
-
 class SubscriptionAddView(generic.ObjectEditView):
     """New subscription; under a client (``client_view``), for that client."""
 
