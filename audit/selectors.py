@@ -14,12 +14,11 @@ def records_for(reseller_id: int | None, *, every_reseller: bool) -> QuerySet[Au
     return qs if every_reseller else qs.filter(reseller_id=reseller_id)
 
 
-def listed(qs: QuerySet[AuditRecord], filters: dict) -> QuerySet[AuditRecord]:
+def listed(qs: QuerySet[AuditRecord]) -> QuerySet[AuditRecord]:
     """The Audit Log's rows: newest first, before and after read cut to size
     (``audit.display``), since a record may hold megabytes."""
     return (
-        qs.filter(**filters)
-        .defer("before", "after", "message")
+        qs.defer("before", "after", "message")
         .annotate(before_shown=display.bounded("before"), after_shown=display.bounded("after"))
         .order_by("-id")
     )

@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass, field
 
-from audit.views import FILTERS as AUDIT_FILTERS
+from audit.filtersets import FILTERS as AUDIT_FILTERS
 
 DID_PARAMS = (
     "status",
