@@ -6,9 +6,28 @@ from django.contrib.auth.password_validation import (
 from django.core.exceptions import ValidationError
 
 from config.limits import EMAIL_MAX, NAME_MAX, length_message
-from core.forms import ServiceErrorMixin
+from core.forms import ServiceErrorMixin, choice_field
 
 from .models import User
+from .tenancy import is_admin, resellers_for
+
+
+def reseller_field(what: str) -> forms.ModelChoiceField:
+    """The Reseller of a new operator, client or package; ``offer_resellers`` fills it."""
+    return choice_field(
+        "Reseller",
+        required=f"choose the {what}'s reseller.",
+        invalid="choose one of the resellers in the list.",
+    )
+
+
+def offer_resellers(field, user) -> None:
+    """The resellers ``user`` may choose: any for a platform admin; a reseller user's own,
+    preselected and alone."""
+    field.queryset = resellers_for(user)
+    if not is_admin(user):
+        field.empty_label = None
+        field.initial = getattr(user, "reseller_id", None)
 
 
 class ResellerForm(ServiceErrorMixin, forms.Form):

@@ -1,44 +1,19 @@
 from django import forms
 
-from accounts.tenancy import is_admin, resellers_for
-from config.limits import NAME_MAX, length_message
-from core.forms import ServiceErrorMixin
+from accounts.forms import offer_resellers, reseller_field
+from core.forms import ServiceErrorMixin, name_field
 
 
 class ClientForm(ServiceErrorMixin, forms.Form):
     """New Client: a name and its reseller (a reseller user: their own only)."""
 
-    name = forms.CharField(
-        label="Name",
-        max_length=NAME_MAX,
-        error_messages={"max_length": length_message("Name", NAME_MAX)},
-    )
-    reseller = forms.ModelChoiceField(
-        label="Reseller",
-        queryset=None,
-        error_messages={
-            "required": "Reseller: choose the client's reseller.",
-            "invalid_choice": "Reseller: choose one of the resellers in the list.",
-        },
-    )
+    name = name_field("client")
+    reseller = reseller_field("client")
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        field = self.fields["reseller"]
-        field.queryset = resellers_for(user)
-        if not is_admin(user):
-            field.empty_label = None
-            field.initial = getattr(user, "reseller_id", None)
-        self.fields["name"].error_messages["required"] = "Name: enter the client's name."
+        offer_resellers(self.fields["reseller"], user)
 
 
 class AccountForm(ServiceErrorMixin, forms.Form):
-    name = forms.CharField(
-        label="Name",
-        max_length=NAME_MAX,
-        help_text="Shown as “Client name | account_name”.",
-        error_messages={
-            "required": "Name: enter the account's name.",
-            "max_length": length_message("Name", NAME_MAX),
-        },
-    )
+    name = name_field("account", help_text="Shown as “Client name | account_name”.")

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import messages
+
+from config.limits import NAME_MAX, length_message
 
 
 def add_service_error(form, message: str) -> None:
@@ -32,3 +35,30 @@ def form_messages(request, form, prefix: str = "") -> None:
                 label = form.fields[name].label
                 named = error if error.startswith(f"{label}:") else f"{label}: {error}"
                 messages.error(request, prefix + named)
+
+
+def name_field(what: str, **kwargs) -> forms.CharField:
+    """The Name of an operator, client, package, account...: required, at most NAME_MAX."""
+    return forms.CharField(
+        label="Name",
+        max_length=NAME_MAX,
+        error_messages={
+            "required": f"Name: enter the {what}'s name.",
+            "max_length": length_message("Name", NAME_MAX),
+        },
+        **kwargs,
+    )
+
+
+def choice_field(label: str, *, required: str, invalid: str, **kwargs) -> forms.ModelChoiceField:
+    """A choice among rows the form sets (``field.queryset``), its errors named by ``label``:
+    a row the user may not see is not a choice, so it is refused by the field itself."""
+    return forms.ModelChoiceField(
+        label=label,
+        queryset=None,
+        error_messages={
+            "required": f"{label}: {required}",
+            "invalid_choice": f"{label}: {invalid}",
+        },
+        **kwargs,
+    )

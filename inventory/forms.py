@@ -14,7 +14,7 @@ from config.limits import (
     length_message,
     range_message,
 )
-from core.forms import ServiceErrorMixin
+from core.forms import ServiceErrorMixin, choice_field
 from operators.models import Operator
 from subscriptions.models import Subscription
 
@@ -258,21 +258,15 @@ class AssignDIDsForm(ServiceErrorMixin, forms.Form):
     """Assign DIDs to one of the client's accounts under one of its active subscriptions:
     the ticked In Stock DIDs and/or numbers and ranges typed in the DID(s) field."""
 
-    account = forms.ModelChoiceField(
-        label="Account",
-        queryset=None,
-        error_messages={
-            "required": "Account: choose the account to assign the DIDs to.",
-            "invalid_choice": "Account: choose one of this client's accounts.",
-        },
+    account = choice_field(
+        "Account",
+        required="choose the account to assign the DIDs to.",
+        invalid="choose one of this client's accounts.",
     )
-    subscription = forms.ModelChoiceField(
-        label="Subscription",
-        queryset=None,
-        error_messages={
-            "required": "Subscription: choose the client package the DIDs count against.",
-            "invalid_choice": "Subscription: choose one of this client's active packages.",
-        },
+    subscription = choice_field(
+        "Subscription",
+        required="choose the client package the DIDs count against.",
+        invalid="choose one of this client's active packages.",
     )
     ids = IdListField(label="DIDs", required=False)
     numbers = forms.CharField(

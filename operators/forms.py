@@ -1,8 +1,7 @@
 from django import forms
 
-from accounts.tenancy import is_admin, resellers_for
-from config.limits import NAME_MAX, length_message
-from core.forms import ServiceErrorMixin
+from accounts.forms import offer_resellers, reseller_field
+from core.forms import ServiceErrorMixin, name_field
 
 
 class OperatorForm(ServiceErrorMixin, forms.Form):
@@ -11,25 +10,9 @@ class OperatorForm(ServiceErrorMixin, forms.Form):
     A reseller user's choices are their own reseller only, so any other id is refused by the
     field itself (with an error under Reseller)."""
 
-    name = forms.CharField(
-        label="Name",
-        max_length=NAME_MAX,
-        error_messages={"max_length": length_message("Name", NAME_MAX)},
-    )
-    reseller = forms.ModelChoiceField(
-        label="Reseller",
-        queryset=None,
-        error_messages={
-            "required": "Reseller: choose the operator's reseller.",
-            "invalid_choice": "Reseller: choose one of the resellers in the list.",
-        },
-    )
+    name = name_field("operator")
+    reseller = reseller_field("operator")
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        field = self.fields["reseller"]
-        field.queryset = resellers_for(user)
-        if not is_admin(user):
-            field.empty_label = None
-            field.initial = getattr(user, "reseller_id", None)
-        self.fields["name"].error_messages["required"] = "Name: enter the operator's name."
+        offer_resellers(self.fields["reseller"], user)

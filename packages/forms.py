@@ -2,19 +2,17 @@ import re
 
 from django import forms
 
-from accounts.tenancy import is_admin, resellers_for
+from accounts.forms import offer_resellers, reseller_field
 from config.limits import (
     ALLOWED_TAGS_MAX,
     DID_ALLOWANCE_MAX,
     DID_ALLOWANCE_MIN,
     HOLD_DAYS_MAX,
     HOLD_DAYS_MIN,
-    NAME_MAX,
     TAG_MAX,
-    length_message,
     range_message,
 )
-from core.forms import ServiceErrorMixin
+from core.forms import ServiceErrorMixin, name_field
 
 from .models import Package
 
@@ -27,11 +25,7 @@ class PackageForm(ServiceErrorMixin, forms.Form):
     """New / Edit Package. The reseller is chosen on creation only (admins pick any, a
     reseller user gets their own); a package's subscriptions tie it to its reseller."""
 
-    name = forms.CharField(
-        label="Name",
-        max_length=NAME_MAX,
-        error_messages={"max_length": length_message("Name", NAME_MAX)},
-    )
+    name = name_field("package")
     did_allowance = forms.IntegerField(
         label="DID allowance",
         min_value=DID_ALLOWANCE_MIN,
@@ -64,14 +58,7 @@ class PackageForm(ServiceErrorMixin, forms.Form):
             "max_value": _HOLD_DAYS,
         },
     )
-    reseller = forms.ModelChoiceField(
-        label="Reseller",
-        queryset=None,
-        error_messages={
-            "required": "Reseller: choose the package's reseller.",
-            "invalid_choice": "Reseller: choose one of the resellers in the list.",
-        },
-    )
+    reseller = reseller_field("package")
 
     def __init__(self, *args, user, instance: Package | None = None, **kwargs):
         if instance is not None and "initial" not in kwargs:
@@ -83,15 +70,10 @@ class PackageForm(ServiceErrorMixin, forms.Form):
             }
         super().__init__(*args, **kwargs)
         self.instance = instance
-        self.fields["name"].error_messages["required"] = "Name: enter the package's name."
         if instance is not None:
             del self.fields["reseller"]
             return
-        field = self.fields["reseller"]
-        field.queryset = resellers_for(user)
-        if not is_admin(user):
-            field.empty_label = None
-            field.initial = getattr(user, "reseller_id", None)
+        offer_resellers(self.fields["reseller"], user)
 
     def clean_allowed_tags(self) -> list[str]:
         text = self.cleaned_data.get("allowed_tags") or ""

@@ -4,7 +4,7 @@ from django.utils import timezone
 from accounts.tenancy import is_admin, scoped
 from clients.models import Client
 from config.limits import DATE_MAX, DATE_MIN, check_date
-from core.forms import ServiceErrorMixin
+from core.forms import ServiceErrorMixin, choice_field
 from packages.models import Package
 
 
@@ -15,21 +15,13 @@ class SubscriptionForm(ServiceErrorMixin, forms.Form):
     reseller are offered. The choices come from the user's scoped querysets, so another
     reseller's client or package is refused by the field itself."""
 
-    client = forms.ModelChoiceField(
-        label="Client",
-        queryset=None,
-        error_messages={
-            "required": "Client: choose the client.",
-            "invalid_choice": "Client: choose one of the clients in the list.",
-        },
+    client = choice_field(
+        "Client", required="choose the client.", invalid="choose one of the clients in the list."
     )
-    package = forms.ModelChoiceField(
-        label="Package",
-        queryset=None,
-        error_messages={
-            "required": "Package: choose the package.",
-            "invalid_choice": "Package: choose one of the packages in the list.",
-        },
+    package = choice_field(
+        "Package",
+        required="choose the package.",
+        invalid="choose one of the packages in the list.",
     )
     start_date = forms.DateField(
         label="Start date",
