@@ -6,6 +6,7 @@ do not filter."""
 import django_filters as df
 from django import forms
 
+from core.filtersets import bounded_text
 from core.paging import BIGINT
 
 from .models import AuditRecord
@@ -14,17 +15,8 @@ FILTERS = ("object_type", "object_id", "change_set", "action", "username")
 ID_MESSAGE = "Object id: enter an id (a whole number, 0 or more)."
 
 
-def _length(name: str) -> int:
-    return AuditRecord._meta.get_field(name).max_length
-
-
 def _text(name: str, label: str) -> df.CharFilter:
-    limit = _length(name)
-    return df.CharFilter(
-        label=label,
-        max_length=limit,
-        error_messages={"max_length": f"{label}: at most {limit:,} characters."},
-    )
+    return bounded_text(label, AuditRecord._meta.get_field(name).max_length)
 
 
 class IdFilter(df.Filter):

@@ -19,6 +19,7 @@ from import_export import resources
 from audit.services import Actor
 from imports import preview, services
 from imports.spec import ImportSpec
+from inventory import exporting
 from inventory.choices import EXPORT_NAMES, AfterHold, Status
 from inventory.models import DID
 
@@ -71,21 +72,7 @@ class ImportFigures:
             open(table, "w", newline="") as f2,
         ):
             w1, w2 = csv.writer(f1), csv.writer(f2)
-            w1.writerow(
-                [
-                    "ID",
-                    "Status",
-                    "Operator",
-                    "DID",
-                    "Tag",
-                    "Notes",
-                    "Client",
-                    "Account",
-                    "Package",
-                    "After Hold",
-                    "Reseller",
-                ]
-            )
+            w1.writerow(exporting.HEADER)
             w2.writerow(
                 [
                     "number",

@@ -12,7 +12,8 @@ from django.utils import timezone
 
 from accounts.tenancy import resellers_for, scoped
 from clients.models import Account, Client
-from config.limits import NAME_MAX, NUMBER_MAX, length_message
+from config.limits import NAME_MAX, NUMBER_MAX
+from core.filtersets import bounded_text
 from operators.models import Operator
 
 from .choices import AfterHold, Status
@@ -107,30 +108,10 @@ class DIDFilterSet(df.FilterSet):
     reseller = df.ModelChoiceFilter(
         queryset=_resellers, label="Reseller", empty_label="all resellers"
     )
-    client = df.CharFilter(
-        method="filter_client",
-        label="Client",
-        max_length=CLIENT_MAX,
-        error_messages={"max_length": length_message("Client", CLIENT_MAX)},
-    )
-    account = df.CharFilter(
-        method="filter_account",
-        label="Account",
-        max_length=CLIENT_MAX,
-        error_messages={"max_length": length_message("Account", CLIENT_MAX)},
-    )
-    tag = df.CharFilter(
-        method="filter_tag",
-        label="Tags",
-        max_length=TAGS_MAX,
-        error_messages={"max_length": length_message("Tags", TAGS_MAX)},
-    )
-    did = df.CharFilter(
-        method="filter_did",
-        label="DID",
-        max_length=DID_MAX,
-        error_messages={"max_length": length_message("DID", DID_MAX)},
-    )
+    client = bounded_text("Client", CLIENT_MAX, method="filter_client")
+    account = bounded_text("Account", CLIENT_MAX, method="filter_account")
+    tag = bounded_text("Tags", TAGS_MAX, method="filter_tag")
+    did = bounded_text("DID", DID_MAX, method="filter_did")
     did_match = df.ChoiceFilter(
         choices=MATCH_CHOICES, method="filter_noop", label="DID match", empty_label=None
     )
