@@ -6,8 +6,6 @@ class ImportsConfig(AppConfig):
     verbose_name = "DID imports"
 
     def ready(self):
-        # The app registry is ready: its models may be imported now. ``tasks`` registers the
-        # import task, which ``services.start`` queues by name, in the web process too.
-        from . import slots, tasks  # noqa: F401
+        from . import jobs  # the app registry is ready: its models may be imported now
 
-        slots.register()  # imports count against the per-user job limit; stale ones fail
+        jobs.register()  # a large file's dry run and apply run as background jobs

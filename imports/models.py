@@ -36,10 +36,8 @@ class ImportJob(models.Model):
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.UPLOADED)
     # What is running or ran last: "check" (dry run), "all" or "valid" (apply).
     mode = models.CharField(max_length=8, blank=True, default="")
-    stage = models.CharField(max_length=64, blank=True, default="")
     counts = models.JSONField(default=dict, blank=True)
     rows_total = models.PositiveIntegerField(default=0)
-    rows_done = models.PositiveIntegerField(default=0)
     # The first refusals: [{"row": 7, "field": "DID", "text": "..."}].
     errors = models.JSONField(default=list, blank=True)
     message = models.TextField(blank=True, default="")
@@ -48,11 +46,11 @@ class ImportJob(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
     # The header and first rows, read once at upload (a bounded read) for step 2.
     preview = models.JSONField(default=list, blank=True)
-    # As on jobs.Job: the worker's heartbeat and database session while it runs. A Running
-    # job without a session is still waiting for a worker.
-    heartbeat_at = models.DateTimeField(null=True, blank=True)
-    backend_pid = models.IntegerField(null=True, blank=True)
-    backend_start = models.DateTimeField(null=True, blank=True)
+    # The background job (``jobs.Job``) of the run under way or last run in the worker: its
+    # status, stage, progress and heartbeat. A small file runs in the request, without one.
+    job = models.ForeignKey(
+        "jobs.Job", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["-id"]
@@ -63,9 +61,3 @@ class ImportJob(models.Model):
 
     def __str__(self) -> str:
         return f"Import #{self.pk} {self.original_name}"
-
-    @property
-    def percent(self) -> int:
-        if not self.rows_total:
-            return 100 if self.status in (self.Status.DONE, self.Status.DRY_RUN) else 0
-        return min(100, round(100 * self.rows_done / self.rows_total))

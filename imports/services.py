@@ -22,17 +22,18 @@ import uuid
 from collections.abc import Callable
 from pathlib import Path
 
-from celery import current_app
 from django.conf import settings
-from django.db import DatabaseError, transaction
+from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from audit.services import Actor
 from config.limits import NOTES_MAX, TAG_MAX
+from config.text import count
 from inventory import lifecycle
 from inventory.choices import AfterHold, Status
 from jobs import services as jobs
-from jobs.progress import Progress
+from jobs.models import Job
 from operators.models import Operator
 
 from . import planner, preview, readers, writer
@@ -63,11 +64,6 @@ MOVES: dict[str, frozenset[str]] = {
 def can_move(source: str, target: str) -> bool:
     """Whether an import job in ``source`` may move to ``target`` (``MOVES``)."""
     return target in MOVES.get(source, ())
-
-
-# The Celery task that runs a job in the background (``imports.tasks.run_import``), found by
-# name in the app's task registry: the task (above this module) calls ``run_job``.
-RUN_TASK = "imports.tasks.run_import"
 
 
 def background_rows() -> int:
@@ -184,41 +180,35 @@ def remove_file(job):
         log.warning("Could not remove the import file %s", job.file_path)
 
 
-def run_job(job_id: int, mode: str, *, background: bool = False) -> None:
-    """Run a job's dry run (``mode`` "check") or apply ("all" or "valid"). Never raises: the
-    job records the outcome for the page to show. ``background`` (the Celery task) also
-    writes the progress as it goes, for the page's progress bar.
-
-    In the background it is safe to run again (the task is acks-late): a task for a job
-    that has moved on does nothing, and one whose worker died runs the job again. The
-    outcome is written only while this attempt holds the job (``jobs.services.claim``); an
-    apply's outcome commits with its rows, so a job failed as stale meanwhile changes nothing.
-    """
-    running = JobStatus.RUNNING
-    if background:
-        if not ImportJob.objects.filter(pk=job_id, status=running, mode=mode).exists():
-            return
-        claimed = jobs.claim(ImportJob, job_id, waiting=[])
-        if claimed is None:
-            return
-        mine = {"pk": job_id, "status": running, "backend_pid": claimed.backend_pid}
-        ImportJob.objects.filter(**mine).update(message="", rows_done=0, stage="Starting")
-    else:
-        ImportJob.objects.filter(pk=job_id).update(
-            status=running, mode=mode, message="", rows_done=0, stage="Starting"
+def outcome_text(job: ImportJob, rep: ImportReport) -> str:
+    """What a finished run says: the dry run's or the import's counts."""
+    if rep.applied:
+        return (
+            f"Imported {job.original_name}: created {rep.created:,}, updated {rep.updated:,}, "
+            f"unchanged {rep.unchanged:,}"
+            + (f", skipped {count(rep.refused, 'refused row')}." if rep.refused else ".")
         )
-        mine = {"pk": job_id, "status": running}
+    return (
+        f"Checked {job.original_name} (dry run): {count(rep.rows, 'row')}, "
+        f"{rep.created:,} to create, {rep.updated:,} to update, {rep.unchanged:,} unchanged, "
+        f"{rep.refused:,} refused."
+    )
+
+
+def run_job(job_id: int, mode: str, *, progress: Callable = no_progress) -> tuple[str, bool]:
+    """Run an import's dry run (``mode`` "check") or apply ("all" or "valid") and record its
+    outcome on the ``ImportJob``; returns the outcome's message and whether it is a success.
+
+    A refusal or a conflict is an outcome (the job goes back to be checked or mapped again).
+    ``ImportFileError`` and anything unexpected are raised: the caller fails the import
+    (``fail``; in the worker, ``jobs`` does, through ``job_ended``). An apply's outcome is
+    written inside its transaction, so it commits with its rows.
+    """
     job = ImportJob.objects.select_related("user").get(pk=job_id)
     spec = spec_for(job)
 
-    progress = Progress(
-        ImportJob._meta.db_table, job.pk if background else None, done_column="rows_done"
-    )
-
     def record(**fields):
-        fields.update(stage="", backend_pid=None, backend_start=None)
-        if not ImportJob.objects.filter(**mine).update(**fields):
-            raise jobs.JobLost()
+        ImportJob.objects.filter(pk=job_id).update(**fields)
 
     def finish(rep: ImportReport, status: str, message: str = ""):
         fields = {
@@ -226,52 +216,80 @@ def run_job(job_id: int, mode: str, *, background: bool = False) -> None:
             "counts": rep.counts(),
             "errors": rep.errors,
             "rows_total": rep.rows,
-            "rows_done": rep.rows,
             "message": message,
         }
         if status == JobStatus.DONE:
             fields["finished_at"] = timezone.now()
         record(**fields)
 
-    def fail(message: str):
-        record(status=JobStatus.FAILED, message=message)
+    try:
+        if mode == "check":
+            rep = check(spec, progress=progress)
+            finish(rep, JobStatus.DRY_RUN)
+        else:
+            rep = apply(
+                spec,
+                actor=actor_for(job),
+                only_valid=mode == "valid",
+                progress=progress,
+                on_applied=lambda rep: finish(rep, JobStatus.DONE),
+            )
+            remove_file(job)
+        return outcome_text(job, rep), True
+    except ImportRefused as exc:
+        finish(exc.report, JobStatus.DRY_RUN, str(exc))
+        return str(exc), False
+    except (ImportConflict, lifecycle.LifecycleError) as exc:
+        message = f"{exc} Nothing was imported." if "Nothing" not in str(exc) else str(exc)
+        record(status=JobStatus.DRY_RUN if job.counts else JobStatus.MAPPED, message=message)
+        return message, False
+
+
+def fail(job_id: int, message: str) -> None:
+    """The import failed: it says why, and its file goes (it is uploaded again)."""
+    ImportJob.objects.filter(pk=job_id).update(status=JobStatus.FAILED, message=message)
+    job = ImportJob.objects.filter(pk=job_id).first()
+    if job is not None:
         remove_file(job)
 
+
+def run_inline(job: ImportJob, mode: str) -> None:
+    """Run ``mode`` in this request; never raises: the job records the outcome."""
+    ImportJob.objects.filter(pk=job.pk).update(
+        status=JobStatus.RUNNING, mode=mode, message="", job=None
+    )
     try:
-        try:
-            if mode == "check":
-                rep = check(spec, progress=progress)
-                finish(rep, JobStatus.DRY_RUN)
-            else:
-                apply(
-                    spec,
-                    actor=actor_for(job),
-                    only_valid=mode == "valid",
-                    progress=progress,
-                    on_applied=lambda rep: finish(rep, JobStatus.DONE),
-                )
-                remove_file(job)
-        except jobs.JobLost:
-            raise
-        except ImportRefused as exc:
-            finish(exc.report, JobStatus.DRY_RUN, str(exc))
-        except (ImportConflict, lifecycle.LifecycleError) as exc:
-            record(
-                status=JobStatus.DRY_RUN if job.counts else JobStatus.MAPPED,
-                message=f"{exc} Nothing was imported." if "Nothing" not in str(exc) else str(exc),
-            )
-        except ImportFileError as exc:
-            fail(str(exc))
-        except Exception as exc:
-            # Unexpected: the traceback goes to the log, the user gets a plain outcome.
-            log.exception("Import job %s failed", job_id)
-            fail(f"The import failed and nothing was imported ({exc.__class__.__name__}).")
-    except jobs.JobLost:
-        log.warning("Import job %s: another attempt or the stale check took it over", job_id)
-    except DatabaseError:
-        log.exception("Import job %s: could not record its outcome", job_id)
-    finally:
-        progress.close()
+        run_job(job.pk, mode)
+    except ImportFileError as exc:
+        fail(job.pk, str(exc))
+    except Exception as exc:
+        # Unexpected: the traceback goes to the log, the user gets a plain outcome.
+        log.exception("Import job %s failed", job.pk)
+        fail(job.pk, f"The import failed and nothing was imported ({exc.__class__.__name__}).")
+
+
+def run_in_worker(job: Job, progress) -> tuple[str, dict]:
+    """The handler of the import's background jobs (``jobs.registry``): runs inside the
+    job's transaction, so its record commits with the job's outcome, or not at all."""
+    import_id, mode = job.params.get("import_id"), job.params.get("mode")
+    running = {"pk": import_id, "job": job, "status": JobStatus.RUNNING, "mode": mode}
+    if not ImportJob.objects.filter(**running).exists():
+        return "This import was cancelled or has moved on; nothing was done.", {"ok": False}
+    message, ok = run_job(import_id, mode, progress=progress)
+    return message, {"ok": ok}
+
+
+def job_ended(job: Job) -> None:
+    """A background run ended without an outcome: cancelled before a worker took it (the
+    import goes back a step), or failed, or its worker stopped (the import fails)."""
+    imp = ImportJob.objects.filter(job=job, status=JobStatus.RUNNING).first()
+    if imp is None:
+        return
+    if job.status == Job.Status.CANCELLED:
+        back = JobStatus.DRY_RUN if imp.counts and imp.mode != "check" else JobStatus.MAPPED
+        ImportJob.objects.filter(pk=imp.pk).update(status=back, message=job.message)
+    else:
+        fail(imp.pk, job.message.removeprefix(jobs.FAILED_PREFIX))
 
 
 def runs_inline(job: ImportJob) -> bool:
@@ -287,32 +305,22 @@ def start(job: ImportJob, mode: str) -> None:
     """Run ``mode`` ("check", "all", "valid") now, or queue it if the file is large.
     ``jobs.TooManyJobs`` if the user has enough jobs running already."""
     if runs_inline(job):
-        run_job(job.pk, mode)
+        run_inline(job, mode)
         return
-    jobs.fail_stale(user=job.user)
+    kind = Job.Kind.IMPORT_CHECK if mode == "check" else Job.Kind.IMPORT_APPLY
     with transaction.atomic():
-        jobs.reserve_slot(job.user)
+        queued = jobs.start(
+            kind,
+            user=job.user,
+            params={"import_id": job.pk, "mode": mode},
+            total=job.rows_total,
+            back_url=reverse("imports:did_import_job", args=[job.pk]),
+        )
         job.status = JobStatus.RUNNING
         job.mode = mode
-        job.stage = "Waiting for a worker"
-        job.rows_done = 0
         job.message = ""
-        job.heartbeat_at = None
-        job.backend_pid = None
-        job.backend_start = None
-        job.save(
-            update_fields=[
-                "status",
-                "mode",
-                "stage",
-                "rows_done",
-                "message",
-                "heartbeat_at",
-                "backend_pid",
-                "backend_start",
-            ]
-        )
-        transaction.on_commit(lambda: current_app.tasks[RUN_TASK].delay(job.pk, mode))
+        job.job = queued
+        job.save(update_fields=["status", "mode", "message", "job"])
 
 
 def upload(uploaded, *, user, kind: str, delimiter: str, defaults: dict) -> ImportJob:
@@ -358,17 +366,21 @@ CANCEL_REFUSED = "Cancel: this import is running or applied already."
 
 def cancel(job: ImportJob) -> str | None:
     """Forget an import that has not been applied, with its file; ``None``, or why not. One
-    whose worker stopped (failed as stale first) or that no worker has started yet can be
-    cancelled too."""
-    jobs.fail_stale(pk=job.pk, model=ImportJob)
+    whose worker stopped (failed as stale first) or that no worker has started yet (its
+    job is cancelled) can be cancelled too."""
+    if job.job_id is not None:
+        jobs.fail_stale(pk=job.job_id)
     job.refresh_from_db()
-    waiting = {"pk": job.pk, "status": JobStatus.RUNNING, "backend_pid": None}
-    if job.status == JobStatus.DONE or (
-        job.status == JobStatus.RUNNING and not ImportJob.objects.filter(**waiting).exists()
-    ):
+    if job.status == JobStatus.DONE:
         return CANCEL_REFUSED
-    # Conditional: a worker that takes the job meanwhile keeps it (and cancel says so).
-    if not ImportJob.objects.filter(pk=job.pk, status=job.status, backend_pid=None).delete()[0]:
+    waiting = job.job_id is not None and jobs.cancel_waiting(job.job_id)
+    if job.status == JobStatus.RUNNING and not waiting:
+        return CANCEL_REFUSED
+    # Conditional: a run that started meanwhile keeps the import (and cancel says so).
+    gone = ImportJob.objects.filter(pk=job.pk).exclude(
+        status__in=[JobStatus.RUNNING, JobStatus.DONE]
+    )
+    if not gone.delete()[0]:
         return CANCEL_REFUSED
     if job.file_path:
         Path(job.file_path).unlink(missing_ok=True)

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 from inventory.choices import AfterHold, Status
@@ -115,6 +115,12 @@ class ImportReport:
         data = asdict(self)
         data.pop("errors")
         return data
+
+    @classmethod
+    def of(cls, counts: dict) -> ImportReport:
+        """The report a job's ``counts`` (``counts()``) were written from, without errors."""
+        names = {f.name for f in fields(cls)} - {"errors"}
+        return cls(**{k: v for k, v in (counts or {}).items() if k in names})
 
 
 def refusal_text(error: dict) -> str:

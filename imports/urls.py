@@ -10,6 +10,5 @@ urlpatterns = [
     path("<int:pk>/columns/", views.did_import_map, name="did_import_map"),
     path("<int:pk>/", views.did_import_job, name="did_import_job"),
     path("<int:pk>/apply/", views.did_import_apply, name="did_import_apply"),
-    path("<int:pk>/progress", views.did_import_progress, name="did_import_progress"),
     path("<int:pk>/cancel/", views.did_import_cancel, name="did_import_cancel"),
 ]

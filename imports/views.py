@@ -4,8 +4,8 @@
 Import is three steps, each a page: 1. the file and the defaults; 2. a field (or Skip) for
 each column, over a preview of the first rows; 3. the dry run's counts and refusals, then
 Apply (all rows, refused if any row is refused) or Apply only the valid rows. Files of more
-than ``services.background_rows()`` rows run in a Celery task (``imports.tasks``); their page
-polls a small JSON endpoint for the progress bar. A job of another reseller is a 404.
+than ``services.background_rows()`` rows run as a background job (``imports.jobs``); their
+page polls the job's progress (``jobs:job_progress``). A job of another reseller is a 404.
 """
 
 from __future__ import annotations
@@ -15,15 +15,14 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from config import text
 from inventory.choices import AfterHold
 from inventory.choices import Status as DIDStatus
 from jobs import services as jobs
+from jobs.selectors import own_jobs
 from operators.models import Operator
 
 from . import preview, readers, selectors, services
@@ -31,7 +30,7 @@ from .choices import Status
 from .errors import ImportFileError
 from .forms import DELIMITERS, ImportUploadForm, MappingForm
 from .models import ImportJob
-from .spec import FIELD_LABELS, refusal_text
+from .spec import FIELD_LABELS, ImportReport, refusal_text
 
 MEASURED_STAGES = ("Reading the file", "Creating DIDs", "Updating DIDs")
 
@@ -124,8 +123,10 @@ def did_import_map(request, pk):
 def did_import_job(request, pk):
     """Step 3 and after: the progress, the dry run's outcome, or the import's."""
     job = _job(request, pk)
-    if jobs.fail_stale(pk=job.pk, model=ImportJob):  # its worker stopped
+    running = job.job if job.status == Status.RUNNING else None
+    if running is not None and jobs.fail_stale(pk=running.pk):  # its worker stopped
         job.refresh_from_db()
+        running = job.job if job.status == Status.RUNNING else None
     if job.status in (Status.UPLOADED, Status.MAPPED):
         return redirect("imports:did_import_map", pk=job.pk)
     errors = [refusal_text(e) for e in job.errors]
@@ -145,8 +146,13 @@ def did_import_job(request, pk):
             "status_label": DIDStatus(defaults.get("status") or DIDStatus.RESERVED).label,
             "after_hold_label": AfterHold(defaults.get("after_hold") or AfterHold.RESERVED).label,
             "fields": [FIELD_LABELS.get(m, "Skip") for m in job.mapping],
-            "progress_url": reverse("imports:did_import_progress", args=[job.pk]),
-            "measured": job.stage in MEASURED_STAGES,
+            "running": running,
+            # Its own user (or an admin) follows the job's progress; a colleague refreshes.
+            "progress_url": reverse("jobs:job_progress", args=[running.pk])
+            if running is not None and own_jobs(request.user).filter(pk=running.pk).exists()
+            else "",
+            "measured": running is not None and running.stage in MEASURED_STAGES,
+            "measured_stages": MEASURED_STAGES,
         },
     )
 
@@ -170,38 +176,8 @@ def did_import_apply(request, pk):
         return redirect("imports:did_import_job", pk=job.pk)
     job.refresh_from_db()
     if job.status == Status.DONE:
-        c = job.counts
-        messages.success(
-            request,
-            f"Imported {job.original_name}: created {c['created']:,}, updated {c['updated']:,}, "
-            f"unchanged {c['unchanged']:,}"
-            + (f", skipped {text.count(c['refused'], 'refused row')}." if c["refused"] else "."),
-        )
+        messages.success(request, services.outcome_text(job, ImportReport.of(job.counts)))
     return redirect("imports:did_import_job", pk=job.pk)
-
-
-@login_required
-def did_import_progress(request, pk):
-    """The job's progress for the page's progress bar (polled once a second)."""
-    job = _job(request, pk)
-    if jobs.fail_stale(pk=job.pk, model=ImportJob):  # its worker stopped
-        job.refresh_from_db()
-    return JsonResponse(
-        {
-            "id": job.pk,
-            "status": job.status,
-            "mode": job.mode,
-            "stage": job.stage,
-            "rows_done": job.rows_done,
-            "rows_total": job.rows_total,
-            "percent": job.percent,
-            # Stages measured in rows (a bar); the others show a bar without a value.
-            "measured": job.stage in MEASURED_STAGES,
-            "counts": job.counts,
-            "message": job.message,
-            "finished": job.status != Status.RUNNING,
-        }
-    )
 
 
 @login_required

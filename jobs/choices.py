@@ -8,6 +8,8 @@ class Kind(models.TextChoices):
     MASS_EDIT = "mass_edit", "Mass Edit"
     EXPORT_XLSX = "export_xlsx", "Export DIDs (XLSX)"
     EXPORT_CSV = "export_csv", "Export DIDs (CSV)"
+    IMPORT_CHECK = "import_check", "Import DIDs (dry run)"
+    IMPORT_APPLY = "import_apply", "Import DIDs"
 
 
 class Status(models.TextChoices):

@@ -7,9 +7,8 @@ from .models import Job
 
 
 def kind_choices() -> list[tuple[str, str]]:
-    """Every kind of job, by the label its app registered, and the kinds other apps list."""
-    kinds = [(kind, registry.label_for(kind, label)) for kind, label in Job.Kind.choices]
-    return kinds + [(listing.kind, listing.label) for listing in registry.LISTINGS.values()]
+    """Every kind of job, by the label its app registered."""
+    return [(kind, registry.label_for(kind, label)) for kind, label in Job.Kind.choices]
 
 
 class JobFilterSet(df.FilterSet):

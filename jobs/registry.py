@@ -1,24 +1,21 @@
 """What the background-job system knows of the domain: only what the domain apps register.
 
 ``jobs`` sits below every domain app and imports none of them. An app that has long work
-registers, from its ``AppConfig.ready()``:
+registers, from its ``AppConfig.ready()``, ``register(kind, handler, label=..., ...)``:
 
-* ``register(kind, handler, label=..., user_errors=(...), produced=...)``: the handler that
-  runs a ``Job`` of that kind (``handler(job, progress)`` returns its message, or its message
-  and the job's columns to set), the label the Jobs page shows, the exceptions whose message
-  is for the user (not logged as a crash), and a link to what a finished job produced;
-* ``register_slots(count)``: a function counting a user's jobs kept elsewhere (an import's
-  ``ImportJob``) against the per-user limit (``jobs.services.reserve_slot``);
-* ``register_table(model)``: another table of jobs (same ``status``, ``heartbeat_at``,
-  ``backend_pid``, ``backend_start``, ``file_path`` columns) whose Running rows that stopped
-  beating are failed by ``jobs.services.fail_stale``;
-* ``register_listing(kind, label=..., rows=...)``: that table's jobs on the Jobs page, each
-  as a ``Row``, the app scoping them to the user itself.
+* ``handler(job, progress)`` runs a ``Job`` of that kind inside one transaction and returns
+  its message, or its message and the job's columns to set (``ok=False``: done, but not a
+  success); ``progress(done, stage)`` is ``jobs.progress.Progress`` on the job's row;
+* ``label``: what the Jobs page calls the kind;
+* ``user_errors``: the exceptions whose message is for the user (not logged as a crash);
+* ``produced(job)``: the URL of what a finished job produced (its file needs none);
+* ``on_end(job)``: called, in a transaction of its own, when a job of that kind ends without
+  its handler's outcome (it failed, its worker stopped, or it was cancelled), so the app
+  can put its own record of the work (an import's page) back in step.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -41,44 +38,13 @@ class Registration:
     # shown as a link named ``produced_label``. A job's file needs none: jobs offers it.
     produced: Callable | None = None
     produced_label: str = "Open"
+    on_end: Callable | None = None
 
     def is_user_error(self, exc: BaseException) -> bool:
         return bool(self.user_errors) and isinstance(exc, self.user_errors)
 
 
-@dataclass(frozen=True)
-class Row:
-    """One line of the Jobs page."""
-
-    pk: int
-    label: str  # the kind of job: "Mass Edit", "Import DIDs"
-    username: str
-    created_at: dt.datetime
-    status: str  # failed, done (ok or not), other
-    status_label: str
-    percent: int
-    message: str
-    ok: bool = True
-    url: str = ""  # the job's own page, if the user may open it
-    produced_url: str = ""  # what the job produced
-    produced_label: str = ""
-
-
-@dataclass(frozen=True)
-class Listing:
-    kind: str  # its value in the Jobs page's Kind filter
-    label: str
-    # rows(user, status) -> the user's jobs of that table, newest first (a queryset or a
-    # list, sliced by the page), as ``Row``s through ``row``; ``status`` is a ``Job`` status
-    # to narrow to ("" for all).
-    rows: Callable
-    row: Callable
-
-
 KINDS: dict[str, Registration] = {}
-SLOT_COUNTERS: list[Callable] = []
-TABLES: list[type] = []
-LISTINGS: dict[str, Listing] = {}
 
 
 def register(
@@ -89,9 +55,12 @@ def register(
     user_errors: tuple[type[BaseException], ...] = (),
     produced: Callable | None = None,
     produced_label: str = "Open",
+    on_end: Callable | None = None,
 ) -> Registration:
     """Register ``handler`` for jobs of ``kind`` (again: replaces the registration)."""
-    entry = Registration(str(kind), handler, label, tuple(user_errors), produced, produced_label)
+    entry = Registration(
+        str(kind), handler, label, tuple(user_errors), produced, produced_label, on_end
+    )
     KINDS[entry.kind] = entry
     return entry
 
@@ -107,20 +76,3 @@ def handler_for(kind: str) -> Registration:
 def label_for(kind: str, default: str = "") -> str:
     entry = KINDS.get(str(kind))
     return entry.label if entry is not None else (default or str(kind))
-
-
-def register_slots(count: Callable) -> None:
-    """``count(user) -> int``: a user's jobs, kept outside ``Job``, waiting or running."""
-    if count not in SLOT_COUNTERS:
-        SLOT_COUNTERS.append(count)
-
-
-def register_table(model: type) -> None:
-    """Another table of jobs whose stale Running rows ``fail_stale`` fails."""
-    if model not in TABLES:
-        TABLES.append(model)
-
-
-def register_listing(kind: str, *, label: str, rows: Callable, row: Callable) -> None:
-    """List another table's jobs on the Jobs page (see ``Listing``)."""
-    LISTINGS[kind] = Listing(kind, label, rows, row)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from . import registry
 from .models import Job
 
 
@@ -39,7 +38,7 @@ def own_jobs(user) -> QuerySet[Job]:
 
 
 def active_jobs(user) -> int:
-    """The user's jobs waiting for a worker or running: New DIDs, Mass Edit and exports
-    (``Job``) and whatever other apps count through ``registry.register_slots`` (imports)."""
+    """The user's jobs waiting for a worker or running (New DIDs, Mass Edit, exports and
+    imports alike)."""
     waiting = Job.objects.filter(user=user, status__in=[Job.Status.QUEUED, Job.Status.RUNNING])
-    return waiting.count() + sum(count(user) for count in registry.SLOT_COUNTERS)
+    return waiting.count()

@@ -14,9 +14,11 @@ work's transaction for the writes, so a job failed as stale meanwhile stays "not
 A job that stopped beating (``JOB_STALE_AFTER``) is failed by ``fail_stale``: from the
 ``jobs.tasks.sweep`` beat task, and whenever its page is viewed.
 
-How many jobs a user may have waiting or running at once (``JOBS_PER_USER``, across these
-jobs and those other apps count through ``registry.register_slots``: the import jobs) is
-decided by ``reserve_slot``, and only there.
+How many jobs a user may have waiting or running at once (``JOBS_PER_USER``) is decided by
+``reserve_slot``, and only there.
+
+A job that ends without its handler's outcome (failed, stale, cancelled) is handed to its
+app's ``on_end`` (``ended``), so that the app's own record of the work follows.
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ from .selectors import active_jobs
 log = logging.getLogger(__name__)
 
 STALE_MESSAGE = "The worker stopped; nothing was changed."
+FAILED_PREFIX = "Nothing was changed. "
 CANCELLED_MESSAGE = "Cancelled; nothing was changed."
 
 
@@ -147,33 +150,42 @@ def end_backend(pid: int | None, started: dt.datetime | None) -> bool:
     return bool(row and row[0])
 
 
-def claim(model, pk: int, *, waiting: list[str]):
+def claim(pk: int) -> Job | None:
     """Take job ``pk`` for this attempt: returns the job, or None when there is nothing to
     do (it is gone, finished, failed or cancelled, or another attempt took it).
 
-    ``waiting`` are the statuses a job waits in; a Running job with a session on it is a
-    re-delivered task whose worker died: its session is ended and the job starts again.
+    A Running job with a session on it is a re-delivered task whose worker died: its
+    session is ended and the job starts again.
     """
-    job = model.objects.filter(pk=pk).first()
-    if job is None or (job.status not in waiting and job.status != "running"):
+    job = Job.objects.filter(pk=pk).first()
+    if job is None or job.status not in (Job.Status.QUEUED, Job.Status.RUNNING):
         return None
-    if job.status == "running" and job.backend_pid:
-        log.warning("%s %s: its worker stopped; running it again", model.__name__, pk)
+    if job.status == Job.Status.RUNNING and job.backend_pid:
+        log.warning("Job %s: its worker stopped; running it again", pk)
         end_backend(job.backend_pid, job.backend_start)
     pid, started = backend()
     now = timezone.now()
-    taken = model.objects.filter(
+    taken = Job.objects.filter(
         pk=pk, status=job.status, backend_pid=job.backend_pid, backend_start=job.backend_start
-    ).update(status="running", backend_pid=pid, backend_start=started, heartbeat_at=now)
+    ).update(status=Job.Status.RUNNING, backend_pid=pid, backend_start=started, heartbeat_at=now)
     if not taken:
         return None
     job.refresh_from_db()
     return job
 
 
+def failure_message(exc: BaseException, entry) -> str:
+    """What a failed job says: the error's own words when they are for the user (one of its
+    app's ``user_errors``, or no app for its kind), else only the kind of error: an
+    unexpected error's text (SQL, paths) is for the log."""
+    if entry is None or entry.is_user_error(exc):
+        return f"{FAILED_PREFIX}{exc}"
+    return f"{FAILED_PREFIX}The job failed ({exc.__class__.__name__}); the error is logged."
+
+
 def run(job_id: int) -> Job | None:
     """Run job ``job_id`` (the Celery task's body); safe to call again for the same job."""
-    job = claim(Job, job_id, waiting=[Job.Status.QUEUED])
+    job = claim(job_id)
     if job is None:
         return Job.objects.filter(pk=job_id).first()
     mine = {"pk": job.pk, "status": Job.Status.RUNNING, "backend_pid": job.backend_pid}
@@ -186,11 +198,13 @@ def run(job_id: int) -> Job | None:
         with transaction.atomic():
             result = entry.handler(job, progress)
             message, extra = result if isinstance(result, tuple) else (result, {})
+            extra = dict(extra)
+            # Done, but with refusals or fewer DIDs than promised, is not shown as a success:
+            # the handler says so with ``ok=False``, or a message with ``ok`` (an Outcome).
+            ok = extra.pop("ok", getattr(message, "ok", True))
             finished = Job.objects.filter(**mine).update(
                 status=Job.Status.DONE,
-                # A handler may return a message with ``ok`` (inventory's ``Outcome``): done,
-                # but with refusals or fewer DIDs than promised, is not shown as a success.
-                ok=getattr(message, "ok", True),
+                ok=ok,
                 done=job.total,
                 stage="Done",
                 message=str(message),
@@ -210,15 +224,16 @@ def run(job_id: int) -> Job | None:
         if entry is None or not entry.is_user_error(exc):
             log.exception("Job %s failed", job.pk)
         try:
-            Job.objects.filter(**mine).update(
+            if Job.objects.filter(**mine).update(
                 status=Job.Status.FAILED,
                 ok=False,
-                message=f"Nothing was changed. {exc}",
+                message=failure_message(exc, entry),
                 stage="",
                 finished_at=timezone.now(),
                 backend_pid=None,
                 backend_start=None,
-            )
+            ):
+                ended(job.pk)
         except DatabaseError:
             log.exception("Job %s: could not record its failure", job.pk)
     finally:
@@ -263,58 +278,75 @@ def remove_file(path) -> None:
         log.warning("Could not remove %s", path)
 
 
-def fail_stale(*, user=None, pk: int | None = None, model=None) -> int:
-    """Fail every Running job (and import) whose worker has not written a heartbeat for
+def ended(pk: int) -> None:
+    """Tell job ``pk``'s app that it ended without its handler's outcome (``on_end``)."""
+    job = Job.objects.filter(pk=pk).first()
+    entry = registry.KINDS.get(job.kind) if job is not None else None
+    if entry is None or entry.on_end is None:
+        return
+    try:
+        with transaction.atomic():
+            entry.on_end(job)
+    except Exception:  # noqa: BLE001 - the job's own outcome is recorded already
+        log.exception("Job %s: its app could not follow its end", pk)
+
+
+def fail_stale(*, user=None, pk: int | None = None) -> int:
+    """Fail every Running job whose worker has not written a heartbeat for
     ``JOB_STALE_AFTER``: "The worker stopped; nothing was changed." Its database session is
     ended (its locks go at once) and its file removed. Narrowed to ``user``, or to one job
-    (``pk`` of ``model``). Returns how many jobs were failed."""
+    (``pk``). Returns how many jobs were failed."""
     cutoff = timezone.now() - stale_after()
     failed = 0
-    for current in (Job, *registry.TABLES):
-        if model is not None and current is not model:
+    qs = Job.objects.filter(status=Job.Status.RUNNING, heartbeat_at__lt=cutoff)
+    if user is not None:
+        qs = qs.filter(user=user)
+    if pk is not None:
+        qs = qs.filter(pk=pk)
+    for job in qs:
+        # Conditional: a worker that finished meanwhile keeps its outcome.
+        if not Job.objects.filter(
+            pk=job.pk, status=Job.Status.RUNNING, heartbeat_at__lt=cutoff
+        ).update(
+            status=Job.Status.FAILED,
+            ok=False,
+            message=STALE_MESSAGE,
+            stage="",
+            finished_at=timezone.now(),
+            backend_pid=None,
+            backend_start=None,
+            file_path="",
+            file_name="",
+        ):
             continue
-        qs = current.objects.filter(status="running", heartbeat_at__lt=cutoff)
-        if user is not None:
-            qs = qs.filter(user=user)
-        if pk is not None:
-            qs = qs.filter(pk=pk)
-        for job in qs:
-            fields = {
-                "status": "failed",
-                "message": STALE_MESSAGE,
-                "stage": "",
-                "finished_at": timezone.now(),
-                "backend_pid": None,
-                "backend_start": None,
-            }
-            if current is Job:
-                fields["ok"] = False
-            # Conditional: a worker that finished meanwhile keeps its outcome.
-            if not current.objects.filter(
-                pk=job.pk, status="running", heartbeat_at__lt=cutoff
-            ).update(**fields):
-                continue
-            failed += 1
-            log.warning("%s %s: no heartbeat since %s; failed", current.__name__, job.pk, cutoff)
-            end_backend(job.backend_pid, job.backend_start)
-            remove_file(job.file_path)  # an import's upload, or an export's partial file
-            if current is Job:
-                current.objects.filter(pk=job.pk).update(file_path="", file_name="")
+        failed += 1
+        log.warning("Job %s: no heartbeat since %s; failed", job.pk, cutoff)
+        end_backend(job.backend_pid, job.backend_start)
+        remove_file(job.file_path)  # an export's partial file
+        ended(job.pk)
     return failed
+
+
+def cancel_waiting(pk: int) -> bool:
+    """Cancel job ``pk`` if no worker has taken it yet; whether it was cancelled."""
+    if not Job.objects.filter(pk=pk, status=Job.Status.QUEUED).update(
+        status=Job.Status.CANCELLED,
+        message=CANCELLED_MESSAGE,
+        stage="",
+        finished_at=timezone.now(),
+    ):
+        return False
+    ended(pk)
+    return True
 
 
 def cancel(job: Job) -> str:
     """Cancel a waiting job, or remove a finished one with its file. Returns the message for
     the user; ``ValueError`` (a message) for a job that is running."""
-    fail_stale(pk=job.pk, model=Job)
+    fail_stale(pk=job.pk)
     job.refresh_from_db()
     if job.status == Job.Status.QUEUED:
-        if Job.objects.filter(pk=job.pk, status=Job.Status.QUEUED).update(
-            status=Job.Status.CANCELLED,
-            message=CANCELLED_MESSAGE,
-            stage="",
-            finished_at=timezone.now(),
-        ):
+        if cancel_waiting(job.pk):
             return f"Cancelled {job}; nothing was changed."
         job.refresh_from_db()
     if job.status == Job.Status.RUNNING:

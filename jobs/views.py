@@ -2,19 +2,18 @@ from pathlib import Path
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import FileResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from core import views as generic
+
 from . import registry, services
 from .filtersets import JobFilterSet
 from .models import Job
 from .selectors import is_platform_admin, jobs_for, own_jobs
-
-# TODO(part D): serve this list through core's shared generic list view and pager.
-PER_PAGE = 20
+from .tables import JobTable
 
 CONTENT_TYPES = {
     ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -26,7 +25,7 @@ def _job(request, pk):
     """The user's own job (an admin's: any); another user's, or another reseller's, is a 404.
     A job whose worker stopped is failed first, so the page says so."""
     job = get_object_or_404(own_jobs(request.user), pk=pk)
-    if job.status == Job.Status.RUNNING and services.fail_stale(pk=job.pk, model=Job):
+    if job.status == Job.Status.RUNNING and services.fail_stale(pk=job.pk):
         job.refresh_from_db()
     return job
 
@@ -57,68 +56,25 @@ def _produced(job) -> tuple[str, str]:
     return entry.produced(job), entry.produced_label
 
 
-def _row(job, user) -> registry.Row:
-    """A ``Job`` as a line of the Jobs page; only its own user (or an admin) opens it."""
-    opens = is_platform_admin(user) or job.user_id == user.pk
-    produced_url, produced_label = _produced(job) if opens else ("", "")
-    return registry.Row(
-        pk=job.pk,
-        label=registry.label_for(job.kind, job.get_kind_display()),
-        username=job.user.username if job.user else "",
-        created_at=job.created_at,
-        status=job.status,
-        status_label=job.get_status_display(),
-        percent=job.percent,
-        message=job.message or job.stage,
-        ok=job.ok,
-        url=reverse("jobs:job_detail", args=[job.pk]) if opens else "",
-        produced_url=produced_url,
-        produced_label=produced_label,
-    )
+class JobListView(generic.ObjectListView):
+    """The jobs of the user's reseller (an admin's: everyone's), newest first: imports, New
+    DIDs, Mass Edit and exports alike. Only a job's own user (or an admin) opens it."""
 
+    queryset = Job.objects.select_related("user")
+    filterset = JobFilterSet
+    table = JobTable
+    template_name = "jobs/job_list.html"
 
-class Newest:
-    """The rows of several tables of jobs, newest first, for a ``Paginator``: each source is
-    a (newest-first queryset, to_row) pair; a page reads at most its last row's count from
-    each."""
+    def get_queryset(self, request):
+        return jobs_for(request.user).select_related("user")
 
-    def __init__(self, sources):
-        self.sources = sources
-
-    def count(self) -> int:
-        return sum(qs.count() for qs, _to_row in self.sources)
-
-    def __len__(self) -> int:
-        return self.count()
-
-    def __getitem__(self, key: slice) -> list[registry.Row]:
-        rows = [to_row(obj) for qs, to_row in self.sources for obj in qs[: key.stop]]
-        rows.sort(key=lambda row: (row.created_at, row.pk), reverse=True)
-        return rows[key]
-
-
-@login_required
-def job_list(request):
-    """The jobs of the user's reseller (an admin's: everyone's), newest first: ``Job`` rows
-    and those other apps list through ``registry.register_listing`` (imports)."""
-    user = request.user
-    search = JobFilterSet(request.GET, queryset=jobs_for(user).select_related("user"))
-    sources = []
-    if search.is_valid():
-        status = search.form.cleaned_data.get("status") or ""
-        kind = search.form.cleaned_data.get("kind") or ""
-        if kind not in registry.LISTINGS:
-            jobs = search.qs.order_by("-created_at", "-id")
-            sources.append((jobs, lambda job: _row(job, user)))
-        for listing in registry.LISTINGS.values():
-            if not kind or kind == listing.kind:
-                sources.append((listing.rows(user, status), listing.row))
-    page = Paginator(Newest(sources), PER_PAGE).get_page(request.GET.get("page"))
-    return render(
-        request,
-        "jobs/job_list.html",
-        {"search": search, "page": page, "rows": page.object_list, "searching": bool(search.data)},
-    )
+    def decorate(self, request, rows):
+        user = request.user
+        for job in rows:
+            opens = is_platform_admin(user) or job.user_id == user.pk
+            job.label = registry.label_for(job.kind, job.get_kind_display())
+            job.url = reverse("jobs:job_detail", args=[job.pk]) if opens else ""
+            job.produced_url, job.produced_label = _produced(job) if opens else ("", "")
 
 
 @login_required

@@ -92,3 +92,27 @@ def other_session():
 
 def long_ago():
     return timezone.now() - dt.timedelta(minutes=11)
+
+
+def running_import(world, path, *, mode="all", status="running", **job_fields):
+    """An import running (or waiting) as a background job: the ``ImportJob`` and its ``Job``."""
+    from jobs.models import Job
+
+    kind = Job.Kind.IMPORT_CHECK if mode == "check" else Job.Kind.IMPORT_APPLY
+    job = Job.objects.create(
+        kind=kind, user=world.user, reseller=world.reseller, status=status, total=1, **job_fields
+    )
+    imported = ImportJob.objects.create(
+        user=world.user,
+        reseller=world.reseller,
+        file_path=str(path),
+        original_name=path.name,
+        kind="csv",
+        mapping=["did"],
+        status=ImportJob.Status.RUNNING,
+        mode=mode,
+        job=job,
+    )
+    job.params = {"import_id": imported.pk, "mode": mode}
+    job.save(update_fields=["params"])
+    return imported, job

@@ -30,6 +30,7 @@ from .jobs_support import (  # noqa: F401
     job_of,
     long_ago,
     other_session,
+    running_import,
     upload,
 )
 
@@ -130,21 +131,15 @@ def test_a_third_job_is_refused_with_a_message(
         status=Job.Status.RUNNING,
         heartbeat_at=timezone.now(),
     )
-    ImportJob.objects.create(
-        user=world.user,
-        reseller=world.reseller,
-        file_path="/nonexistent",
-        original_name="x.csv",
-        kind="csv",
-        status=ImportJob.Status.RUNNING,
-    )
+    # An import running in the worker takes a slot too: it is a job like the others.
+    running_import(world, Path("/nonexistent.csv"), status=Job.Status.QUEUED)
 
     # An XLSX export: refused, back to the list with an error, no job.
     with django_capture_on_commit_callbacks() as queued:
         response = as_a.get(EXPORT, {"format": "xlsx"})
     assert response.status_code == 302 and response["Location"].startswith("/dids/")
     assert error_messages(response) == [LIMIT_MESSAGE]
-    assert Job.objects.count() == 1 and not queued
+    assert Job.objects.count() == 2 and not queued
     as_a.get(response["Location"])  # the list shows (and so uses up) the message
 
     # New DIDs over the threshold: the form again, with the error (not a success).
@@ -159,7 +154,7 @@ def test_a_third_job_is_refused_with_a_message(
     )
     assert response.status_code == 200 and LIMIT_MESSAGE in response.content.decode()
     assert error_messages(response) == [LIMIT_MESSAGE]
-    assert Job.objects.count() == 1 and not DID.objects.exists()
+    assert Job.objects.count() == 2 and not DID.objects.exists()
 
     # An import large enough for the worker: refused at its dry run, nothing queued.
     settings.IMPORT_BACKGROUND_ROWS = 1
@@ -177,7 +172,7 @@ def test_a_third_job_is_refused_with_a_message(
     with django_capture_on_commit_callbacks() as queued:
         response = as_a.get(EXPORT, {"format": "xlsx"})
     assert response.status_code == 302 and response["Location"].startswith("/jobs/")
-    assert len(queued) == 1 and Job.objects.count() == 2
+    assert len(queued) == 1 and Job.objects.count() == 3
 
 
 def test_a_stale_job_does_not_hold_a_slot_and_other_users_are_not_counted(world, other_world):

@@ -8,7 +8,6 @@ import pytest
 from django.db import connections
 from django.utils import timezone
 
-from imports import services
 from imports.models import ImportJob
 from inventory.models import DID
 from jobs import registry
@@ -22,6 +21,7 @@ from .jobs_support import (  # noqa: F401
     folders,
     long_ago,
     other_session,
+    running_import,
 )
 
 # --------------------------------------------------------------------------- stuck jobs
@@ -63,34 +63,36 @@ def test_a_killed_workers_import_ends_failed_loses_its_file_and_can_be_cancelled
 ):
     path = folders / "upload.csv"
     path.write_text("DID\n1\n")
-    job = ImportJob.objects.create(
-        user=world.user,
-        reseller=world.reseller,
-        file_path=str(path),
-        original_name="upload.csv",
-        kind="csv",
-        mapping=["did"],
-        status=ImportJob.Status.RUNNING,
-        mode="all",
+    imported, job = running_import(
+        world,
+        path,
+        status=Job.Status.RUNNING,
         heartbeat_at=timezone.now(),
         backend_pid=other_session.pid,
         backend_start=other_session.started,
     )
-    response = as_a.post(f"/dids/import/{job.pk}/cancel/")
+    response = as_a.post(f"/dids/import/{imported.pk}/cancel/")
     assert error_messages(response) == ["Cancel: this import is running or applied already."]
     assert path.exists()
 
-    ImportJob.objects.filter(pk=job.pk).update(heartbeat_at=long_ago())
-    progress = as_a.get(f"/dids/import/{job.pk}/progress").json()
-    assert progress["status"] == "failed" and progress["finished"]
+    # No heartbeat: the job's progress (the one endpoint the import page polls) says failed,
+    # and the import follows: failed, its file gone, the worker's session ended.
+    Job.objects.filter(pk=job.pk).update(heartbeat_at=long_ago())
+    progress = as_a.get(f"/jobs/{job.pk}/progress/").json()
+    assert progress["status"] == "failed"
     assert progress["message"] == "The worker stopped; nothing was changed."
+    imported.refresh_from_db()
+    assert imported.status == ImportJob.Status.FAILED
+    assert imported.message == "The worker stopped; nothing was changed."
     assert not path.exists() and not other_session.alive()
+    page = as_a.get(f"/dids/import/{imported.pk}/").content.decode()
+    assert "The worker stopped; nothing was changed." in page
 
-    response = as_a.post(f"/dids/import/{job.pk}/cancel/")
-    assert response.status_code == 302 and not ImportJob.objects.filter(pk=job.pk).exists()
+    response = as_a.post(f"/dids/import/{imported.pk}/cancel/")
+    assert response.status_code == 302 and not ImportJob.objects.filter(pk=imported.pk).exists()
 
 
-def test_the_beat_sweep_fails_stale_jobs_and_only_those(world, settings):
+def test_the_beat_sweep_fails_stale_jobs_and_only_those(world, settings, folders):
     assert settings.CELERY_BEAT_SCHEDULE["jobs-sweep"]["task"] == "jobs.tasks.sweep"
     stale = Job.objects.create(
         kind=Job.Kind.MASS_EDIT, user=world.user, status="running", heartbeat_at=long_ago()
@@ -98,34 +100,32 @@ def test_the_beat_sweep_fails_stale_jobs_and_only_those(world, settings):
     beating = Job.objects.create(
         kind=Job.Kind.MASS_EDIT, user=world.user, status="running", heartbeat_at=timezone.now()
     )
-    waiting = ImportJob.objects.create(
-        user=world.user, file_path="/x", original_name="x", kind="csv", status="running"
+    # Waiting for a worker (never beat): not stale, nor is its import.
+    waiting, waiting_job = running_import(world, folders / "x.csv", status=Job.Status.QUEUED)
+    stale_import, stale_job = running_import(
+        world, folders / "y.csv", status=Job.Status.RUNNING, heartbeat_at=long_ago()
     )
     from jobs.tasks import sweep
 
-    assert sweep.apply().get() == {"stale": 1, "files": 0}
-    for job in (stale, beating, waiting):
+    assert sweep.apply().get() == {"stale": 2, "files": 0}
+    for job in (stale, beating, waiting, waiting_job, stale_import, stale_job):
         job.refresh_from_db()
     assert (stale.status, stale.message) == ("failed", jobs.STALE_MESSAGE)
-    assert beating.status == "running" and waiting.status == "running"
+    assert beating.status == "running" and waiting_job.status == "queued"
+    assert waiting.status == ImportJob.Status.RUNNING
+    assert (stale_job.status, stale_import.status) == ("failed", ImportJob.Status.FAILED)
 
 
 def test_a_waiting_import_can_be_cancelled(as_a, world, folders):
     path = folders / "w.csv"
     path.write_text("DID\n1\n")
-    job = ImportJob.objects.create(
-        user=world.user,
-        reseller=world.reseller,
-        file_path=str(path),
-        original_name="w.csv",
-        kind="csv",
-        status=ImportJob.Status.RUNNING,
-        mode="check",
-    )
-    as_a.post(f"/dids/import/{job.pk}/cancel/")
+    imported, job = running_import(world, path, mode="check", status=Job.Status.QUEUED)
+    as_a.post(f"/dids/import/{imported.pk}/cancel/")
     assert not ImportJob.objects.exists() and not path.exists()
+    job.refresh_from_db()
+    assert job.status == Job.Status.CANCELLED
     # The task arriving later finds nothing to do.
-    services.run_job(job.pk, "check", background=True)
+    assert jobs.run(job.pk).status == Job.Status.CANCELLED
     assert not ImportJob.objects.exists()
 
 
@@ -133,7 +133,6 @@ def test_a_waiting_import_can_be_cancelled(as_a, world, folders):
 
 
 def test_a_redelivered_task_for_a_finished_job_does_nothing(world, eager):
-    from imports.tasks import run_import
     from jobs.tasks import run_job
 
     params = {
@@ -156,17 +155,11 @@ def test_a_redelivered_task_for_a_finished_job_does_nothing(world, eager):
         assert job.status == status and job.message == "as it was"
     assert not DID.objects.exists()
 
-    imported = ImportJob.objects.create(
-        user=world.user,
-        file_path="/nonexistent.csv",
-        original_name="x.csv",
-        kind="csv",
-        mapping=["did"],
-        status=ImportJob.Status.DONE,
-        mode="all",
-        message="as it was",
-    )
-    run_import.delay(imported.pk, "all")
+    from pathlib import Path
+
+    imported, job = running_import(world, Path("/nonexistent.csv"), status=Job.Status.DONE)
+    ImportJob.objects.filter(pk=imported.pk).update(status="done", message="as it was")
+    assert run_job.delay(job.pk).get() == "done"
     imported.refresh_from_db()
     assert imported.status == "done" and imported.message == "as it was"
 
@@ -240,13 +233,12 @@ def test_an_attempt_that_lost_its_job_commits_nothing(monkeypatch, other_session
 
 def test_tasks_are_acks_late_and_rejected_when_their_worker_is_lost(settings):
     from config.celery import app
-    from imports.tasks import run_import
     from jobs.tasks import run_job, sweep
 
     assert app.conf.task_acks_late is True
     assert app.conf.task_reject_on_worker_lost is True
     assert app.conf.worker_prefetch_multiplier == 1
-    for task in (run_job, run_import, sweep):
+    for task in (run_job, sweep):
         registered = app.tasks[task.name]
         assert registered.acks_late is True, task.name
         assert registered.reject_on_worker_lost is True, task.name

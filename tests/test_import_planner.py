@@ -15,6 +15,7 @@ from inventory.choices import Status
 from inventory.models import DID
 from inventory.numbers import parse
 from inventory.services import create_dids, update_dids
+from jobs.models import Job
 from jobs.progress import Progress
 from operators.models import Operator
 from tests.import_support import (
@@ -65,8 +66,10 @@ def test_existing_dids_change_only_where_the_file_says_so(world, tmp_path):
     assert (second.tag, second.notes, second.status) == ("keep", "", Status.RESERVED)
 
 
-def test_the_task_takes_the_job_id_and_calls_the_service(world, tmp_path, eager):
-    from imports.tasks import run_import
+def test_the_import_runs_as_a_job_through_the_one_job_runner(
+    world, tmp_path, eager, monkeypatch, django_capture_on_commit_callbacks
+):
+    from jobs.tasks import run_job
 
     path = tmp_path / "t.csv"
     path.write_text("DID\n910\n")
@@ -81,20 +84,24 @@ def test_the_task_takes_the_job_id_and_calls_the_service(world, tmp_path, eager)
         mapping=["did"],
         rows_total=1,
         defaults={"operator": world.operator.pk, "status": "reserved"},
-        # As the view queues it: Running, its mode, no worker yet.
-        status=ImportJob.Status.RUNNING,
-        mode="check",
     )
-
-    run_import.delay(job.pk, "check")
+    monkeypatch.setattr(services, "background_rows", lambda: 0)  # a large file: the worker
+    with django_capture_on_commit_callbacks(execute=True):
+        services.start(job, "check")
     job.refresh_from_db()
+    check = job.job
+    assert check.kind == Job.Kind.IMPORT_CHECK and check.status == Job.Status.DONE
+    assert check.ok and "1 to create" in check.message
     assert job.status == ImportJob.Status.DRY_RUN and job.counts["created"] == 1
-    run_import.delay(job.pk, "all")  # not queued for that: a stray task does nothing
+
+    assert run_job.delay(check.pk).get() == "done"  # re-delivered: does nothing
     job.refresh_from_db()
     assert job.status == ImportJob.Status.DRY_RUN and not DID.objects.exists()
-    ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.RUNNING, mode="all")
-    run_import.delay(job.pk, "all")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.start(job, "all")
     job.refresh_from_db()
+    assert job.job.kind == Job.Kind.IMPORT_APPLY and job.job.status == Job.Status.DONE
     assert job.status == ImportJob.Status.DONE
     assert numbers() == {"910": Status.RESERVED}
 
@@ -121,25 +128,18 @@ def test_import_csv_for_benchmark_runs_a_dry_run_and_applies(world, tmp_path):
 
 @pytest.mark.django_db(transaction=True)
 def test_progress_is_written_outside_the_imports_transaction(world, tmp_path):
-    job = ImportJob.objects.create(
-        user=world.user,
-        reseller=world.reseller,
-        file_path=str(tmp_path / "p.csv"),
-        original_name="p.csv",
-        kind="csv",
-        rows_total=100,
-    )
-    progress = Progress(ImportJob._meta.db_table, job.pk, done_column="rows_done")
+    job = Job.objects.create(kind=Job.Kind.IMPORT_CHECK, user=world.user, total=100)
+    progress = Progress(Job._meta.db_table, job.pk)
     try:
         with pytest.raises(RuntimeError), transaction.atomic():
             progress(40, "Reading the file", force=True)
             job.refresh_from_db()
-            assert (job.rows_done, job.stage) == (40, "Reading the file")
+            assert (job.done, job.stage) == (40, "Reading the file")
             raise RuntimeError("the import rolls back")
     finally:
         progress.close()
     job.refresh_from_db()
-    assert (job.rows_done, job.stage, job.percent) == (40, "Reading the file", 40)
+    assert (job.done, job.stage, job.percent) == (40, "Reading the file", 40)
 
 
 def test_large_writes_go_in_batches_of_rows(world, tmp_path, monkeypatch):

@@ -229,17 +229,20 @@ def test_a_large_file_runs_in_the_background_with_a_progress_bar(
         choose_columns(as_importer, job)
     job.refresh_from_db()
     assert len(queued) == 1 and job.status == ImportJob.Status.RUNNING
+    check = job.job
+    assert check.kind == "import_check" and check.status == "queued"
     page = as_importer.get(f"/dids/import/{job.pk}/").content.decode()
-    assert "<progress" in page and f"/dids/import/{job.pk}/progress" in page
+    assert "<progress" in page and f"/jobs/{check.pk}/progress/" in page
     assert "js/import.js" in page
-    progress = as_importer.get(f"/dids/import/{job.pk}/progress").json()
-    assert progress["status"] == "running" and not progress["finished"]
+    progress = as_importer.get(f"/jobs/{check.pk}/progress/").json()
+    assert progress["status"] == "queued"
 
     queued[0]()  # the worker's turn (eager Celery)
-    progress = as_importer.get(f"/dids/import/{job.pk}/progress").json()
-    assert progress["status"] == "dry_run" and progress["finished"]
-    assert progress["rows_done"] == progress["rows_total"] == rows
-    assert progress["percent"] == 100 and progress["counts"]["created"] == rows
+    progress = as_importer.get(f"/jobs/{check.pk}/progress/").json()
+    assert progress["status"] == "done" and progress["ok"]
+    assert progress["done"] == progress["total"] == rows and progress["percent"] == 100
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.DRY_RUN and job.counts["created"] == rows
 
     with django_capture_on_commit_callbacks(execute=True) as queued:
         as_importer.post(f"/dids/import/{job.pk}/apply/", {"mode": "all"})

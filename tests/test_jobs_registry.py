@@ -10,8 +10,8 @@ from django.db import transaction
 from django.urls import reverse
 
 from accounts.models import User
+from imports.errors import ImportFileError
 from imports.models import ImportJob
-from imports.slots import running_imports
 from inventory import jobs as inventory_jobs
 from inventory import lifecycle, outcomes
 from inventory.choices import Status
@@ -22,6 +22,9 @@ from jobs import registry
 from jobs import services as jobs
 from jobs import views as job_views
 from jobs.models import Job
+from jobs.selectors import active_jobs
+
+from .jobs_support import running_import
 
 DOMAIN_APPS = {
     "accounts",
@@ -58,11 +61,17 @@ def test_jobs_imports_no_domain_app():
     assert offending == []
 
 
-def test_the_inventory_registers_its_kinds_and_their_user_errors():
+def test_the_apps_register_their_kinds_and_their_user_errors():
+    imports = {Job.Kind.IMPORT_CHECK, Job.Kind.IMPORT_APPLY}
     for kind in Job.Kind:
         entry = registry.handler_for(kind)
-        assert entry.label == kind.label and entry.handler.__module__ == "inventory.jobs"
-        assert entry.is_user_error(lifecycle.LifecycleError("no"))
+        assert entry.label == kind.label
+        if kind in imports:
+            assert entry.handler.__module__ == "imports.services"
+            assert entry.is_user_error(ImportFileError("File: no"))
+        else:
+            assert entry.handler.__module__ == "inventory.jobs"
+            assert entry.is_user_error(lifecycle.LifecycleError("no"))
         assert not entry.is_user_error(RuntimeError("crash"))
 
 
@@ -92,9 +101,13 @@ def test_a_job_of_an_unknown_kind_fails_with_a_message(world):
     assert job.backend_pid is None and job.finished_at is not None
 
 
-def test_imports_count_against_the_limit_through_the_registry():
-    assert running_imports in registry.SLOT_COUNTERS
-    assert any(model.__name__ == "ImportJob" for model in registry.TABLES)
+def test_an_imports_run_is_a_registered_job_that_counts_against_the_limit(world, tmp_path):
+    for kind in (Job.Kind.IMPORT_CHECK, Job.Kind.IMPORT_APPLY):
+        entry = registry.handler_for(kind)
+        assert entry.on_end is not None and entry.produced is not None
+    assert active_jobs(world.user) == 0
+    running_import(world, tmp_path / "x.csv", status=Job.Status.RUNNING)
+    assert active_jobs(world.user) == 1
 
 
 # --------------------------------------------------------------------------- the Jobs page
@@ -140,56 +153,50 @@ def test_the_jobs_page_lists_the_resellers_jobs_newest_first_with_links(client, 
     page = client.get(reverse("jobs:job_list"), {"status": "failed"}).content.decode()
     assert rows_of(page) == {str(failed.pk)}
     page = client.get(reverse("jobs:job_list"), {"kind": "export_csv"}).content.decode()
-    assert rows_of(page) == set() and "No jobs." in page
+    assert rows_of(page) == set() and "No jobs match this search." in page
 
 
-def test_imports_are_listed_with_the_jobs_through_the_registry(client, world, other_world):
+def _import_job(w, tmp_path, message, **fields):
+    """A finished import run: its ``ImportJob`` and the ``Job`` it ran as."""
+    imported, job = running_import(w, tmp_path / "dids.csv", status=Job.Status.DONE, **fields)
+    Job.objects.filter(pk=job.pk).update(ok=True, message=message)
+    ImportJob.objects.filter(pk=imported.pk).update(status="done", message=message)
+    return imported, job
+
+
+def test_imports_are_listed_with_the_jobs(client, world, other_world, tmp_path):
     job = _done_job(world)
-
-    def imported(w, **fields):
-        return ImportJob.objects.create(
-            user=w.user,
-            reseller=w.reseller,
-            file_path="/nowhere.csv",
-            original_name="dids.csv",
-            kind="csv",
-            **fields,
-        )
-
-    mine = imported(world, status="done", message="Imported 5 DIDs.")
-    imported(other_world, status="done", message="Imported B's DIDs.")
+    mine, mine_job = _import_job(world, tmp_path, "Imported 5 DIDs.")
+    _import_job(other_world, tmp_path, "Imported B's DIDs.")
     client.force_login(world.user)
     page = client.get(reverse("jobs:job_list")).content.decode()
-    assert page.count("data-job=") == 2 and f'data-job="{job.pk}"' in page
+    assert rows_of(page) == {str(job.pk), str(mine_job.pk)}
     assert "Imported 5 DIDs." in page and "Imported B's DIDs." not in page
     assert f'href="{reverse("imports:did_import_job", args=[mine.pk])}"' in page
-    page = client.get(reverse("jobs:job_list"), {"kind": "import"}).content.decode()
-    assert page.count("data-job=") == 1 and "Imported 5 DIDs." in page
+    page = client.get(reverse("jobs:job_list"), {"kind": "import_apply"}).content.decode()
+    assert rows_of(page) == {str(mine_job.pk)}
     page = client.get(reverse("jobs:job_list"), {"kind": "mass_edit"}).content.decode()
-    assert page.count("data-job=") == 1 and "Imported 5 DIDs." not in page
+    assert rows_of(page) == {str(job.pk)}
     page = client.get(reverse("jobs:job_list"), {"status": "failed"}).content.decode()
-    assert "No jobs." in page
+    assert "No jobs" in page and not rows_of(page)
 
 
-def test_the_jobs_page_pages_newest_first_across_tables(client, world, monkeypatch):
+def test_the_jobs_page_pages_newest_first_with_the_shared_pager(
+    client, world, monkeypatch, tmp_path
+):
     for n in range(3):
         _done_job(world, message=f"job {n}")
-        ImportJob.objects.create(
-            user=world.user,
-            reseller=world.reseller,
-            file_path="/nowhere.csv",
-            original_name="dids.csv",
-            kind="csv",
-            status="failed",
-            message=f"import {n}",
-        )
-    monkeypatch.setattr(job_views, "PER_PAGE", 4)
+        _import_job(world, tmp_path, f"import {n}")
+    monkeypatch.setattr(job_views.JobListView, "page_sizes", (4, 20))
     client.force_login(world.user)
-    pages = [client.get(reverse("jobs:job_list"), {"page": n}).content.decode() for n in (1, 2)]
+    first = client.get(reverse("jobs:job_list")).content.decode()
+    assert "Rows 1 - 4 of 6" in first
+    following = first.split('rel="next"')[0].rsplit('href="', 1)[1].split('"')[0]
+    second = client.get(reverse("jobs:job_list") + following.replace("&amp;", "&"))
+    pages = [first, second.content.decode()]
     newest_first = ["import 2", "job 2", "import 1", "job 1", "import 0", "job 0"]
     shown = [[m for m in newest_first if m in page] for page in pages]
     assert shown == [newest_first[:4], newest_first[4:]]
-    assert "Rows <b>1 - 4</b> of <b>6</b>" in pages[0]
 
 
 def test_an_admin_sees_every_resellers_jobs(as_admin, world, other_world):
