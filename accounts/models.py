@@ -2,7 +2,7 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
 
-from config.limits import NAME_MAX, length_message
+from core.fields import name_field
 
 from .choices import Role
 
@@ -10,11 +10,7 @@ from .choices import Role
 class Reseller(models.Model):
     """A tenant. Everything a reseller owns hangs off this row."""
 
-    name = models.CharField(
-        max_length=NAME_MAX,
-        error_messages={"max_length": length_message("Name", NAME_MAX)},
-        unique=True,
-    )
+    name = name_field(unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

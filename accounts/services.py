@@ -8,7 +8,8 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from audit.services import Actor, record_created
-from config.limits import EMAIL_MAX, NAME_MAX, check_length
+from config.limits import EMAIL_MAX, check_length
+from core.services import clean_name
 
 from .models import Reseller, User
 
@@ -18,11 +19,7 @@ class AccountError(Exception):
 
 
 def reseller_create(*, name: str, actor: Actor) -> Reseller:
-    name = (name or "").strip()
-    if not name:
-        raise AccountError("Name: enter the reseller's name.")
-    if problem := check_length("Name", name, NAME_MAX):
-        raise AccountError(problem)
+    name = clean_name(name, "reseller", AccountError)
     if Reseller.objects.filter(name__iexact=name).exists():
         raise AccountError(f"Name: a reseller named “{name}” already exists.")
     try:

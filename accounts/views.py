@@ -19,6 +19,9 @@ from .tenancy import admin_required
 
 @method_decorator(admin_required, name="dispatch")
 class ResellerListView(generic.ObjectListView):
+    title = "Resellers"
+    add_url = "accounts:reseller_add"
+    add_label = "New Reseller"
     queryset = Reseller.objects.all()
     filterset = ResellerFilterSet
     table = ResellerTable

@@ -3,4 +3,4 @@ from django.urls import path
 from . import views
 
 app_name = "audit"
-urlpatterns = [path("", views.audit_list, name="audit_list")]
+urlpatterns = [path("", views.AuditListView.as_view(), name="audit_list")]

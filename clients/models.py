@@ -1,16 +1,13 @@
 from django.db import models
 
-from config.limits import NAME_MAX, length_message
+from core.fields import name_field
 
 
 class Client(models.Model):
     reseller = models.ForeignKey(
         "accounts.Reseller", on_delete=models.PROTECT, related_name="clients"
     )
-    name = models.CharField(
-        max_length=NAME_MAX,
-        error_messages={"max_length": length_message("Name", NAME_MAX)},
-    )
+    name = name_field()
 
     class Meta:
         ordering = ["name"]
@@ -26,10 +23,7 @@ class Client(models.Model):
 
 class Account(models.Model):
     client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="accounts")
-    name = models.CharField(
-        max_length=NAME_MAX,
-        error_messages={"max_length": length_message("Name", NAME_MAX)},
-    )
+    name = name_field()
 
     class Meta:
         ordering = ["name"]

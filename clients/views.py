@@ -44,6 +44,9 @@ def _client(request, pk: int) -> Client:
 
 
 class ClientListView(generic.ObjectListView):
+    title = "Clients"
+    add_url = "clients:client_add"
+    add_label = "New Client"
     filterset = ClientFilterSet
     table = ClientTable
     template_name = "clients/list.html"

@@ -121,11 +121,17 @@ class ObjectListView(ScopedMixin, View):
     filterset = None  # a django-filter FilterSet class
     table: type[Table] = Table
     template_name = ""
+    # The page's heading (and title), and its add button (a URL name and its label), as
+    # ``core/list.html`` shows them.
+    title = ""
+    add_url = ""
+    add_label = ""
     context_object_name = "rows"
     page_sizes = PAGE_SIZES
     # True: a filter that is not valid is left out (and shown under its field); False: a
     # search that is not valid lists nothing (a million-row list does not list them all).
     list_when_invalid = True
+    invalid_status = 200  # the status of a page whose search is not valid (400: say so)
 
     def decorate(self, request, rows) -> None:
         """Add what the rows show besides their columns (counts: ``core.selectors.count_by``)."""
@@ -146,8 +152,11 @@ class ObjectListView(ScopedMixin, View):
     def get(self, request, *args, **kwargs):
         qs = self.get_queryset(request)
         search = None
+        status = 200
         if self.filterset is not None:
             search = self.filterset(request.GET or None, queryset=qs, request=request)
+            if search.is_bound and not search.is_valid():
+                status = self.invalid_status
             valid = self.list_when_invalid or not search.is_bound or search.is_valid()
             qs = self.page_queryset(search.qs) if valid else None
         else:
@@ -171,10 +180,13 @@ class ObjectListView(ScopedMixin, View):
                 "search": search,
                 "searching": searching,
                 "table": self.table,
+                "title": self.title,
+                "add_url": reverse(self.add_url) if self.add_url else "",
+                "add_label": self.add_label,
                 **self.extra_context(request),
             }
         )
-        return render(request, self.template_name, context)
+        return render(request, self.template_name, context, status=status)
 
 
 class ObjectEditView(ScopedMixin, View):

@@ -27,4 +27,5 @@ def register() -> None:
             produced=the_import,
             produced_label="The import",
             on_end=services.job_ended,
+            unit="",  # the stages' work: a percentage
         )

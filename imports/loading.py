@@ -18,7 +18,7 @@ from . import readers
 from .errors import ImportFileError
 from .spec import LOADED, ImportSpec, no_progress
 
-TEMP_TABLES = "imp_src, imp_status, imp_after, imp_res, imp_opn, imp_rows"
+TEMP_TABLES = "imp_src, imp_status, imp_after, imp_res, imp_opn, imp_dup, imp_rows"
 
 
 class Run:
@@ -30,6 +30,8 @@ class Run:
         self.cursor = connection.cursor()
         self.raw = self.cursor.cursor  # psycopg's own cursor, for COPY
         self.indexed = False  # imp_rows has its index on rn (``imports.writer.batches``)
+        # The table that holds the rows: ``imp_src`` itself, or the table under that view.
+        self.source = "imp_src"
 
     def sql(self, sql: str, params=None):
         self.raw.execute(sql, params)
@@ -154,6 +156,7 @@ class Run:
             f"AND concat({', '.join(cols)}) !~ '[^[:space:]]'"
         )
         self.sql(f"CREATE TEMP VIEW imp_src AS SELECT rn, {', '.join(fields)} FROM imp_raw")
+        self.source = "imp_raw"
         self.sql("ANALYZE imp_raw")
         return True
 

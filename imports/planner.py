@@ -14,8 +14,11 @@ a function below that a reader can take one at a time:
 5. ``classify``: ``create``, ``update``, ``unchanged`` or ``refused``.
 
 ``OFFSET 0`` keeps PostgreSQL from inlining the steps into each other, so every expression
-runs once per row, not once per mention. The lifecycle's table decides which statuses a row
-may set; the plan only explains it row by row. ``report(run)`` counts the plan.
+runs once per row, not once per mention. A large file is planned in statements of about
+``PLAN_BATCH`` rows (by row number), so that the progress of "Checking the rows" moves; the
+numbers the file repeats (``imp_dup``) are found once, over the whole file. The
+lifecycle's table decides which statuses a row may set; the plan only explains it row by
+row. ``report(run)`` counts the plan.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from .spec import ImportReport
 
 TABLE = DID._meta.db_table
 MAX_ERRORS = 100
+PLAN_BATCH = 100_000  # rows per statement of a large file's plan (for progress)
 NUMBER_SQL = r"^\+?[0-9]+$"  # and at most 32 characters (a bounded regex is 7x slower)
 
 
@@ -93,7 +97,10 @@ def read_cells(run: Run) -> str:
     cell("account", text("account"), "account_in")
     cell("hold_days", "NULLIF(btrim(f.hold_days), '')", "hd_raw")
     columns = ",\n            ".join(cells)
-    return f"SELECT f.rn,\n            {columns}\n        FROM imp_src f OFFSET 0"
+    return f"""SELECT f.rn,
+            {columns}
+        FROM imp_src f
+        WHERE f.rn BETWEEN %(lo)s AND %(hi)s OFFSET 0"""
 
 
 def resolve_names_sql(run: Run, cells: str) -> str:
@@ -146,10 +153,7 @@ def resolve_names_sql(run: Run, cells: str) -> str:
         FROM ({cells}) src
         LEFT JOIN {TABLE} d ON d.number = src.number
         {joined}
-        LEFT JOIN (
-            SELECT btrim(did) AS number, min(rn) AS first_rn FROM imp_src
-            GROUP BY 1 HAVING count(*) > 1
-        ) dup ON dup.number = src.number AND dup.first_rn <> src.rn
+        LEFT JOIN imp_dup dup ON dup.number = src.number AND dup.first_rn <> src.rn
         OFFSET 0"""
 
 
@@ -284,11 +288,36 @@ def classify(checked: str) -> str:
         FROM ({checked}) z"""
 
 
+def row_ranges(run: Run) -> list[tuple[int, int]]:
+    """The file's row numbers in ranges of about ``PLAN_BATCH`` (one for a small file)."""
+    lo, hi = run.sql("SELECT min(rn), max(rn) FROM imp_src").fetchone()
+    if lo is None:
+        return [(0, -1)]
+    if hi - lo < PLAN_BATCH:
+        return [(lo, hi)]
+    run.sql(f"CREATE INDEX ON {run.source} (rn)")
+    return [(start, min(start + PLAN_BATCH - 1, hi)) for start in range(lo, hi + 1, PLAN_BATCH)]
+
+
 def plan(run: Run) -> None:
-    """Resolve the names, then decide every row into ``imp_rows`` (the five steps above)."""
+    """Resolve the names, then decide every row into ``imp_rows`` (the five steps above),
+    a range of rows at a time."""
     resolve_names(run)
+    run.sql(
+        """CREATE TEMP TABLE imp_dup ON COMMIT DROP AS
+        SELECT btrim(did) AS number, min(rn) AS first_rn FROM imp_src
+        GROUP BY 1 HAVING count(*) > 1"""
+    )
     rows = classify(check_row(parse_values(resolve_names_sql(run, read_cells(run)))))
-    run.sql(f"CREATE TEMP TABLE imp_rows ON COMMIT DROP AS {rows}", plan_params(run))
+    params = plan_params(run)
+    ranges = row_ranges(run)
+    first = ranges[0][0]
+    for n, (lo, hi) in enumerate(ranges):
+        into = "CREATE TEMP TABLE imp_rows ON COMMIT DROP AS" if n == 0 else "INSERT INTO imp_rows"
+        run.sql(f"{into} {rows}", {**params, "lo": lo, "hi": hi})
+        run.progress(hi - first + 1, force=True)
+    if len(ranges) > 1:
+        run.sql("ANALYZE imp_rows")
 
 
 def report(run: Run) -> ImportReport:

@@ -268,6 +268,36 @@ def run_inline(job: ImportJob, mode: str) -> None:
         fail(job.pk, f"The import failed and nothing was imported ({exc.__class__.__name__}).")
 
 
+# The stages of a run in the worker, each an equal share of its progress bar.
+CHECK_STAGES = ("Reading the file", "Checking the rows")
+APPLY_STAGES = (*CHECK_STAGES, "Creating DIDs", "Updating DIDs", "Changing statuses")
+
+
+def stages_of(mode: str) -> tuple[str, ...]:
+    return CHECK_STAGES if mode == "check" else APPLY_STAGES
+
+
+class Staged:
+    """One progress bar over a run's stages: each stage reports its rows done (of the
+    file's ``rows``); the job's ``done`` is the stages before it plus that, of
+    ``rows * len(stages)``, and never moves back."""
+
+    def __init__(self, progress: Callable, rows: int, stages: tuple[str, ...]):
+        self.progress = progress
+        self.rows = max(rows, 1)
+        self.stages = stages
+        self.index = 0
+        self.done = 0
+
+    def __call__(self, done=None, stage=None, force=False):
+        if stage in self.stages:
+            self.index = self.stages.index(stage)
+            self.done = max(self.done, self.index * self.rows)
+        if done is not None:
+            self.done = max(self.done, self.index * self.rows + min(done, self.rows))
+        self.progress(self.done, stage, force=force)
+
+
 def run_in_worker(job: Job, progress) -> tuple[str, dict]:
     """The handler of the import's background jobs (``jobs.registry``): runs inside the
     job's transaction, so its record commits with the job's outcome, or not at all."""
@@ -275,7 +305,8 @@ def run_in_worker(job: Job, progress) -> tuple[str, dict]:
     running = {"pk": import_id, "job": job, "status": JobStatus.RUNNING, "mode": mode}
     if not ImportJob.objects.filter(**running).exists():
         return "This import was cancelled or has moved on; nothing was done.", {"ok": False}
-    message, ok = run_job(import_id, mode, progress=progress)
+    rows = job.total // len(stages_of(mode))
+    message, ok = run_job(import_id, mode, progress=Staged(progress, rows, stages_of(mode)))
     return message, {"ok": ok}
 
 
@@ -313,7 +344,7 @@ def start(job: ImportJob, mode: str) -> None:
             kind,
             user=job.user,
             params={"import_id": job.pk, "mode": mode},
-            total=job.rows_total,
+            total=max(job.rows_total, 1) * len(stages_of(mode)),
             back_url=reverse("imports:did_import_job", args=[job.pk]),
         )
         job.status = JobStatus.RUNNING

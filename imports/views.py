@@ -32,8 +32,6 @@ from .forms import DELIMITERS, ImportUploadForm, MappingForm
 from .models import ImportJob
 from .spec import FIELD_LABELS, ImportReport, refusal_text
 
-MEASURED_STAGES = ("Reading the file", "Creating DIDs", "Updating DIDs")
-
 
 def _job(request, pk) -> ImportJob:
     """The job, if it is the user's reseller's (an admin sees all); else 404."""
@@ -151,8 +149,6 @@ def did_import_job(request, pk):
             "progress_url": reverse("jobs:job_progress", args=[running.pk])
             if running is not None and own_jobs(request.user).filter(pk=running.pk).exists()
             else "",
-            "measured": running is not None and running.stage in MEASURED_STAGES,
-            "measured_stages": MEASURED_STAGES,
         },
     )
 

@@ -9,6 +9,8 @@ registers, from its ``AppConfig.ready()``, ``register(kind, handler, label=..., 
 * ``label``: what the Jobs page calls the kind;
 * ``user_errors``: the exceptions whose message is for the user (not logged as a crash);
 * ``produced(job)``: the URL of what a finished job produced (its file needs none);
+* ``unit``: what a job's ``done`` and ``total`` count ("DIDs"; "" when they are only a
+  measure of the work, shown as a percentage);
 * ``on_end(job)``: called, in a transaction of its own, when a job of that kind ends without
   its handler's outcome (it failed, its worker stopped, or it was cancelled), so the app
   can put its own record of the work (an import's page) back in step.
@@ -39,6 +41,7 @@ class Registration:
     produced: Callable | None = None
     produced_label: str = "Open"
     on_end: Callable | None = None
+    unit: str = "DIDs"
 
     def is_user_error(self, exc: BaseException) -> bool:
         return bool(self.user_errors) and isinstance(exc, self.user_errors)
@@ -56,10 +59,11 @@ def register(
     produced: Callable | None = None,
     produced_label: str = "Open",
     on_end: Callable | None = None,
+    unit: str = "DIDs",
 ) -> Registration:
     """Register ``handler`` for jobs of ``kind`` (again: replaces the registration)."""
     entry = Registration(
-        str(kind), handler, label, tuple(user_errors), produced, produced_label, on_end
+        str(kind), handler, label, tuple(user_errors), produced, produced_label, on_end, unit
     )
     KINDS[entry.kind] = entry
     return entry

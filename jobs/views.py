@@ -64,6 +64,7 @@ class JobListView(generic.ObjectListView):
     filterset = JobFilterSet
     table = JobTable
     template_name = "jobs/job_list.html"
+    title = "Jobs"
 
     def get_queryset(self, request):
         return jobs_for(request.user).select_related("user")
@@ -87,6 +88,7 @@ def job_detail(request, pk):
             "job": job,
             "download_url": _download_url(job),
             "is_export": job.kind in (Job.Kind.EXPORT_XLSX, Job.Kind.EXPORT_CSV),
+            "unit": registry.KINDS[job.kind].unit if job.kind in registry.KINDS else "DIDs",
         },
     )
 

@@ -1,15 +1,12 @@
 from django.db import models
 
-from config.limits import NAME_MAX, length_message
+from core.fields import name_field
 
 
 class Operator(models.Model):
     """The provider (DID provider) a DID was bought from. Belongs to one reseller."""
 
-    name = models.CharField(
-        max_length=NAME_MAX,
-        error_messages={"max_length": length_message("Name", NAME_MAX)},
-    )
+    name = name_field()
     reseller = models.ForeignKey(
         "accounts.Reseller", on_delete=models.PROTECT, related_name="operators"
     )

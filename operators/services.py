@@ -1,11 +1,11 @@
 from __future__ import annotations
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 
-from audit.services import Actor, record, record_created
+from audit.services import Actor, record
 from config import text
-from config.limits import NAME_MAX, check_length
 from core.previews import DeletePreview
+from core.services import create_named
 
 from .models import Operator
 
@@ -15,25 +15,16 @@ class OperatorError(Exception):
 
 
 def operator_create(*, name: str, reseller, actor: Actor) -> Operator:
-    name = (name or "").strip()
-    if not name:
-        raise OperatorError("Name: enter the operator's name.")
-    if problem := check_length("Name", name, NAME_MAX):
-        raise OperatorError(problem)
-    try:
-        with transaction.atomic():
-            op = Operator.objects.create(name=name, reseller=reseller)
-            record_created(
-                actor,
-                op,
-                reseller_id=op.reseller_id,
-                after={"name": op.name, "reseller_id": op.reseller_id},
-            )
-    except IntegrityError as exc:
-        raise OperatorError(
-            f"Name: {reseller.name} already has an operator named “{name}”."
-        ) from exc
-    return op
+    return create_named(
+        Operator,
+        OperatorError,
+        name=name,
+        noun="operator",
+        taken=f"{reseller.name} already has an operator named “{{name}}”.",
+        actor=actor,
+        reseller_id=reseller.pk,
+        reseller=reseller,
+    )
 
 
 def operator_delete_preview(operator: Operator) -> DeletePreview:

@@ -13,6 +13,9 @@ from .tables import OperatorTable
 
 
 class OperatorListView(generic.ObjectListView):
+    title = "Operators"
+    add_url = "operators:operator_add"
+    add_label = "New Operator"
     queryset = Operator.objects.select_related("reseller")
     scope = scoped
     filterset = OperatorFilterSet

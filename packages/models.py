@@ -10,11 +10,10 @@ from config.limits import (
     DID_ALLOWANCE_MIN,
     HOLD_DAYS_MAX,
     HOLD_DAYS_MIN,
-    NAME_MAX,
     TAG_MAX,
-    length_message,
     range_message,
 )
+from core.fields import name_field
 
 _ALLOWANCE = range_message("DID allowance", DID_ALLOWANCE_MIN, DID_ALLOWANCE_MAX)
 _HOLD_DAYS = range_message("Hold days", HOLD_DAYS_MIN, HOLD_DAYS_MAX)
@@ -26,9 +25,7 @@ class Package(models.Model):
     reseller = models.ForeignKey(
         "accounts.Reseller", on_delete=models.PROTECT, related_name="packages"
     )
-    name = models.CharField(
-        max_length=NAME_MAX, error_messages={"max_length": length_message("Name", NAME_MAX)}
-    )
+    name = name_field()
     did_allowance = models.PositiveIntegerField(
         default=1,
         validators=[

@@ -16,6 +16,9 @@ from .tables import PackageTable
 
 
 class PackageListView(generic.ObjectListView):
+    title = "Packages"
+    add_url = "packages:package_add"
+    add_label = "New Package"
     filterset = PackageFilterSet
     table = PackageTable
     template_name = "packages/list.html"

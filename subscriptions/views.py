@@ -33,6 +33,9 @@ def _subscriptions(user):
 
 
 class SubscriptionListView(generic.ObjectListView):
+    title = "Subscriptions"
+    add_url = "subscriptions:subscription_add"
+    add_label = "New subscription"
     filterset = SubscriptionFilterSet
     table = SubscriptionTable
     template_name = "subscriptions/list.html"

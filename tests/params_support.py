@@ -39,7 +39,7 @@ LIST_PAGES = [
     ListPage("home", ("page",)),
     ListPage("inventory:did_list", DID_PARAMS),
     ListPage("inventory:did_export", (*DID_PARAMS, "format")),
-    ListPage("audit:audit_list", (*AUDIT_FILTERS, "page")),
+    ListPage("audit:audit_list", (*AUDIT_FILTERS, "sort", "per_page", "after", "before", "start")),
     ListPage("operators:operator_list", ("reseller", "sort", "per_page", "page")),
     ListPage("clients:client_list", ("q", "reseller", "sort", "per_page", "page")),
     ListPage(
@@ -56,7 +56,7 @@ LIST_PAGES = [
         admin_only=True,
     ),
     ListPage("imports:did_import", ("page",)),
-    ListPage("jobs:job_list", ("status", "kind", "page")),
+    ListPage("jobs:job_list", ("status", "kind", "sort", "per_page", "page")),
     ListPage("inventory:did_add", ("page",)),
     # Form pages take no query parameters; a stray one must not hurt them either.
     ListPage("operators:operator_add", ("page",)),

@@ -7,7 +7,7 @@ from django.db import connection, transaction
 from audit.models import AuditRecord
 from audit.services import Actor
 from bench.figures_import import import_csv
-from imports import services, writer
+from imports import planner, services, writer
 from imports.choices import Status as JobStatus
 from imports.models import ImportJob
 from inventory import lifecycle
@@ -169,3 +169,61 @@ def test_an_import_job_moves_only_as_its_table_says():
     assert services.can_move(JobStatus.RUNNING, JobStatus.MAPPED)  # a conflict: columns again
     assert all(not services.can_move(JobStatus.DONE, s) for s in JobStatus)  # applied stays
     assert set(services.MOVES) == set(JobStatus)
+
+
+# --------------------------------------------------------------------------- progress that moves
+
+
+@pytest.mark.parametrize("kind", ["csv", "xlsx"])  # imp_src: PostgreSQL's view, or a table
+def test_a_large_file_is_planned_in_ranges_as_in_one_statement(world, tmp_path, monkeypatch, kind):
+    create_dids(parse("700-701"), operator=world.operator, actor=world.actor)
+    cells = ["700", "702", "703", "12a", "704", "705", "706", "702", "707", "701"]
+    path = tmp_path / f"ranges.{kind}"
+    if kind == "csv":
+        path.write_text("DID,Tag\n" + "".join(f"{c},t\n" for c in cells))
+    else:
+        from openpyxl import Workbook
+
+        book = Workbook()
+        sheet = book.active
+        sheet.append(["DID", "Tag"])
+        for c in cells:
+            sheet.append([c, "t"])
+        book.save(path)
+
+    def checked(batch):
+        monkeypatch.setattr(planner, "PLAN_BATCH", batch)
+        steps = []
+        rep = services.check(
+            spec(world, path, rows_hint=10),
+            progress=lambda done=None, stage=None, force=False: steps.append((stage, done)),
+        )
+        stages = [stage for stage, _ in steps]
+        during = [done for stage, done in steps[stages.index("Checking the rows") + 1 :]]
+        return rep, during
+
+    in_ranges, during = checked(3)
+    whole, _ = checked(100_000)
+    assert during == [3, 6, 9, 10]  # rows 2-4, 5-7, 8-10, 11: the bar moves
+    assert {**in_ranges.counts(), "seconds": 0} == {**whole.counts(), "seconds": 0}
+    assert in_ranges.errors == whole.errors
+    assert (in_ranges.created, in_ranges.updated, in_ranges.refused) == (6, 2, 2)
+    refused = [e["row"] for e in in_ranges.errors]
+    assert refused == [5, 9]  # "12a"; 702 again, its first row in another range
+
+
+def test_a_runs_stages_fill_one_bar_that_never_moves_back():
+    calls = []
+    staged = services.Staged(
+        lambda done, stage, force=False: calls.append(done), 10, services.APPLY_STAGES
+    )
+    staged(0, "Reading the file")
+    staged(10)
+    staged(stage="Checking the rows")
+    staged(5)
+    staged(0, "Creating DIDs")
+    staged(4)
+    staged(0, "Updating DIDs")
+    staged(2)
+    staged(stage="Changing statuses")
+    assert calls == [0, 10, 10, 15, 20, 24, 30, 32, 40]

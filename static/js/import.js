@@ -1,14 +1,12 @@
-// Import DIDs: polls a running import's job (jobs:job_progress) once a second; reloads when
-// it is over. Stages measured in rows fill the bar; the others show it without a value (busy).
+// Import DIDs: polls a running import's job (jobs:job_progress) once a second and moves its
+// bar (the job's percentage over all its stages); reloads when the job is over.
 (function () {
   "use strict";
   var box = document.getElementById("imp-progress");
   if (!box) return;
   var url = box.getAttribute("data-url");
   if (!url) return;
-  var measured = (box.getAttribute("data-measured") || "").split("|");
   var bar = document.getElementById("imp-bar");
-  var count = document.getElementById("imp-count");
   var over = ["done", "failed", "cancelled"];
   function text(id, value) {
     var el = document.getElementById(id);
@@ -16,17 +14,8 @@
   }
   function show(data) {
     text("imp-stage", data.stage || "Working");
-    if (measured.indexOf(data.stage) >= 0) {
-      bar.max = Math.max(data.total, 1);
-      bar.value = Math.min(data.done, bar.max);
-      text("imp-done", data.done);
-      text("imp-total", data.total);
-      text("imp-percent", data.percent);
-      if (count) count.hidden = false;
-    } else {
-      bar.removeAttribute("value");
-      if (count) count.hidden = true;
-    }
+    bar.value = data.percent;
+    text("imp-percent", data.percent);
     return over.indexOf(data.status) >= 0;
   }
   function poll() {

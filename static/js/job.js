@@ -9,7 +9,8 @@
     var bar = document.getElementById("job-bar");
     bar.value = data.percent;
     document.getElementById("job-percent").textContent = data.percent;
-    document.getElementById("job-done").textContent = data.done;
+    var done = document.getElementById("job-done");
+    if (done) done.textContent = data.done;
     var total = document.getElementById("job-total");
     if (total) total.textContent = data.total;
     box.setAttribute("data-status", data.status);
