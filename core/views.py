@@ -218,14 +218,20 @@ class ObjectEditView(ScopedMixin, View):
     def get_parent_queryset(self, request):
         return None  # the object is not added under another one
 
-    def _render(self, request, form, obj):
+    def refuse(self, request, form, obj, exc) -> tuple:
+        """The service refused: the form to show again and the page's status. By default
+        its message goes under the field it names."""
+        form.add_service_error(str(exc))
+        return form, 200
+
+    def _render(self, request, form, obj, status=200):
         context = {
             "form": form,
             "object": obj,
             "parent": self.parent,
             **self.extra_context(request, obj),
         }
-        return render(request, self.template_name, context)
+        return render(request, self.template_name, context, status=status)
 
     def _object(self, request, pk):
         parents = self.get_parent_queryset(request)
@@ -241,17 +247,18 @@ class ObjectEditView(ScopedMixin, View):
     def post(self, request, pk=None):
         obj = self._object(request, pk)
         form = self.form_class(request.POST, **self.form_kwargs(request, obj))
+        status = 200
         if form.is_valid():
             try:
                 saved, message, *level = self.perform(
                     form, actor=Actor.for_user(request.user), obj=obj
                 )
             except self.errors as exc:
-                form.add_service_error(str(exc))
+                form, status = self.refuse(request, form, obj, exc)
             else:
                 getattr(messages, level[0] if level else "success")(request, message)
                 return HttpResponseRedirect(_url(self.success_url, saved))
-        return self._render(request, form, obj)
+        return self._render(request, form, obj, status)
 
 
 class ObjectDeleteView(ScopedMixin, View):

@@ -18,7 +18,7 @@ from . import readers
 from .errors import ImportFileError
 from .spec import LOADED, ImportSpec, no_progress
 
-TEMP_TABLES = "imp_src, imp_status, imp_after, imp_res, imp_opn, imp_dup, imp_rows"
+TEMP_TABLES = "imp_src, imp_status, imp_after, imp_res, imp_opn, imp_dup, imp_did, imp_rows"
 
 
 class Run:

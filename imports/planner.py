@@ -16,9 +16,9 @@ a function below that a reader can take one at a time:
 ``OFFSET 0`` keeps PostgreSQL from inlining the steps into each other, so every expression
 runs once per row, not once per mention. A large file is planned in statements of about
 ``PLAN_BATCH`` rows (by row number), so that the progress of "Checking the rows" moves; the
-numbers the file repeats (``imp_dup``) are found once, over the whole file. The
-lifecycle's table decides which statuses a row may set; the plan only explains it row by
-row. ``report(run)`` counts the plan.
+numbers the file repeats (``imp_dup``) and the rows' existing DIDs (``imp_did``) are found
+once, over the whole file. The lifecycle's table decides which statuses a row may set; the
+plan only explains it row by row. ``report(run)`` counts the plan.
 """
 
 from __future__ import annotations
@@ -104,7 +104,8 @@ def read_cells(run: Run) -> str:
 
 
 def resolve_names_sql(run: Run, cells: str) -> str:
-    """Step 2: each row with its existing DID (``d``), its look-ups and its earlier twin."""
+    """Step 2: each row with its existing DID (``d``, from ``imp_did``), its look-ups and its
+    earlier twin."""
     has = run.has
     inputs = [
         "src.status_raw, src.ah_raw, src.res_name, src.op_name",
@@ -151,7 +152,7 @@ def resolve_names_sql(run: Run, cells: str) -> str:
           d.after_hold_status AS cur_ah, d.hold_days AS cur_hd,
           dup.first_rn
         FROM ({cells}) src
-        LEFT JOIN {TABLE} d ON d.number = src.number
+        LEFT JOIN imp_did d ON d.rn = src.rn AND d.rn BETWEEN %(lo)s AND %(hi)s
         {joined}
         LEFT JOIN imp_dup dup ON dup.number = src.number AND dup.first_rn <> src.rn
         OFFSET 0"""
@@ -303,11 +304,21 @@ def plan(run: Run) -> None:
     """Resolve the names, then decide every row into ``imp_rows`` (the five steps above),
     a range of rows at a time."""
     resolve_names(run)
+    # Once for the whole file: the numbers it repeats, and the rows' existing DIDs (one
+    # hash join over the inventory, not one per range).
     run.sql(
         """CREATE TEMP TABLE imp_dup ON COMMIT DROP AS
         SELECT btrim(did) AS number, min(rn) AS first_rn FROM imp_src
         GROUP BY 1 HAVING count(*) > 1"""
     )
+    run.sql(
+        f"""CREATE TEMP TABLE imp_did ON COMMIT DROP AS
+        SELECT f.rn, d.id, d.status, d.reseller_id, d.operator_id, d.tag, d.notes,
+               d.after_hold_status, d.hold_days, d.client_id, d.account_id
+        FROM imp_src f JOIN {TABLE} d ON d.number = COALESCE(btrim(f.did), '')"""
+    )
+    run.sql("CREATE INDEX ON imp_did (rn)")
+    run.sql("ANALYZE imp_did")
     rows = classify(check_row(parse_values(resolve_names_sql(run, read_cells(run)))))
     params = plan_params(run)
     ranges = row_ranges(run)
@@ -316,8 +327,6 @@ def plan(run: Run) -> None:
         into = "CREATE TEMP TABLE imp_rows ON COMMIT DROP AS" if n == 0 else "INSERT INTO imp_rows"
         run.sql(f"{into} {rows}", {**params, "lo": lo, "hi": hi})
         run.progress(hi - first + 1, force=True)
-    if len(ranges) > 1:
-        run.sql("ANALYZE imp_rows")
 
 
 def report(run: Run) -> ImportReport:

@@ -189,42 +189,45 @@ def _did(request, pk):
     return get_object_or_404(dids_for(request.user).select_related(*DID_RELATED), pk=pk)
 
 
-@login_required
-def did_detail(request, pk):
-    did = _did(request, pk)
-    form = DIDEditForm(request.POST or None, instance=did, user=request.user)
-    status = 200
-    if request.method == "POST" and form.is_valid():
-        try:
-            changed = edit_did(
-                did,
-                seen_updated_at=form.cleaned_data["updated_at"],
-                status=form.new_status(),
-                changes=form.changes(),
-                actor=Actor.for_user(request.user),
-            )
-        except lifecycle.LifecycleError as exc:
-            messages.error(request, str(exc))
-            if isinstance(exc, StaleDID):
-                status = 409
-        else:
-            messages.success(
-                request,
-                f"DID {did.number} saved." if changed else f"DID {did.number}: nothing to change.",
-            )
-            return redirect("inventory:did_detail", pk=did.pk)
-        did.refresh_from_db()
-        form = DIDEditForm(request.POST, instance=did, user=request.user)
-    return render(
-        request,
-        "inventory/did_detail.html",
-        {
-            "did": did,
-            "form": form,
-            "assign_form": AssignForm(did=did) if lifecycle.can(did.status, "assign") else None,
-        },
-        status=status,
-    )
+class DIDEditView(generic.ObjectEditView):
+    """The DID's page: its edit form (a stale form is a 409 that says so), and its assign
+    section when the lifecycle allows it."""
+
+    form_class = DIDEditForm
+    template_name = "inventory/did_detail.html"
+    errors = (lifecycle.LifecycleError,)
+
+    @staticmethod
+    def success_url(did):
+        return reverse("inventory:did_detail", args=[did.pk])
+
+    def get_queryset(self, request):
+        return dids_for(request.user).select_related(*DID_RELATED)
+
+    def form_kwargs(self, request, obj):
+        return {"instance": obj, "user": request.user}
+
+    def extra_context(self, request, obj):
+        can_assign = lifecycle.can(obj.status, "assign")
+        return {"did": obj, "assign_form": AssignForm(did=obj) if can_assign else None}
+
+    def refuse(self, request, form, obj, exc):
+        messages.error(request, str(exc))
+        obj.refresh_from_db()
+        form = DIDEditForm(request.POST, instance=obj, user=request.user)
+        return form, 409 if isinstance(exc, StaleDID) else 200
+
+    def perform(self, form, *, actor, obj=None):
+        changed = edit_did(
+            obj,
+            seen_updated_at=form.cleaned_data["updated_at"],
+            status=form.new_status(),
+            changes=form.changes(),
+            actor=actor,
+        )
+        if changed:
+            return obj, f"DID {obj.number} saved."
+        return obj, f"DID {obj.number}: nothing to change."
 
 
 @login_required

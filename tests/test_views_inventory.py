@@ -386,7 +386,7 @@ def test_history_shows_the_dids_audit_records(client, a):
     resp = client.get(reverse("inventory:did_history", args=[d.pk]), follow=True)
     html = resp.content.decode()
     assert f"History of DID {d.number}" in html
-    records = list(resp.context["page"].object_list)
+    records = list(resp.context["page"].rows)
     assert [r.action for r in records] == ["block", "assign", "create"]
     assert all(r.object_id == d.pk for r in records)
 
