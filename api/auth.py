@@ -16,6 +16,7 @@ from django.conf import settings
 from django.db import connection
 
 from . import cache
+from .choices import Scope
 from .models import ApiToken, hash_key
 
 _MAX_ENTRIES = 10_000
@@ -53,8 +54,8 @@ def _lookup(key_hash: str) -> TokenInfo | None:
     with connection.cursor() as cur:
         cur.execute(
             f"UPDATE {table} SET last_used_at = now() "
-            "WHERE key_hash = %s AND NOT revoked RETURNING id, reseller_id",
-            [key_hash],
+            "WHERE key_hash = %s AND NOT revoked AND scope = %s RETURNING id, reseller_id",
+            [key_hash, Scope.ROUTING],
         )
         row = cur.fetchone()
     return TokenInfo(*row) if row else None

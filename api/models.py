@@ -1,8 +1,13 @@
-"""API tokens for switches and billing systems.
+"""API tokens for switches, billing systems and provisioning scripts.
 
-Only the SHA-256 of a key is stored; the raw key is shown once, when the token is created
-(``manage.py create_api_token`` or the Django admin). A token of a reseller sees only that
-reseller's numbers; a token without a reseller is platform-wide.
+Only the SHA-256 of a key is stored; the raw key is shown once, when the token is created. A
+token's ``scope`` says what it may do:
+
+* ``routing``: the routing lookup only (``manage.py create_api_token`` or the Django admin);
+  a routing token of a reseller sees only that reseller's numbers, one without a reseller
+  is platform-wide;
+* ``read`` / ``write``: the REST API, as its ``user`` (the user who created it on the API
+  tokens page): the same tenancy as the pages; a read token only reads.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ import secrets
 from django.db import models
 
 from . import cache
+from .choices import Scope
 
 
 def hash_key(raw_key: str) -> str:
@@ -25,7 +31,18 @@ def new_key() -> str:
 
 
 class ApiToken(models.Model):
+    Scope = Scope
+
     name = models.CharField(max_length=150)
+    # The REST API acts as this user (read and write tokens); None for a routing token.
+    user = models.ForeignKey(
+        "accounts.User",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="api_tokens",
+    )
+    scope = models.CharField(max_length=8, choices=Scope.choices, default=Scope.ROUTING)
     reseller = models.ForeignKey(
         "accounts.Reseller",
         null=True,
@@ -67,9 +84,11 @@ class ApiToken(models.Model):
         return raw
 
     @classmethod
-    def issue(cls, *, name: str, reseller=None) -> tuple[ApiToken, str]:
+    def issue(
+        cls, *, name: str, reseller=None, user=None, scope: str = Scope.ROUTING
+    ) -> tuple[ApiToken, str]:
         """Create a token; returns it and its raw key, which is not stored anywhere."""
-        token = cls(name=name, reseller=reseller)
+        token = cls(name=name, reseller=reseller, user=user, scope=scope)
         raw = token.set_new_key()
         token.save()
         return token, raw

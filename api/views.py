@@ -1,4 +1,6 @@
-"""GET /api/v1/route/<number>: is this number routable, and to whom?
+"""The routing lookup, and the API tokens pages.
+
+GET /api/v1/route/<number>: is this number routable, and to whom?
 
 Built for switches asking thousands of times a second: no session, no CSRF, no templates;
 one query on the DID number's unique index that fetches the names by joins.
@@ -6,14 +8,21 @@ one query on the DID number's unique index that fetches the names by joins.
 
 from __future__ import annotations
 
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
 
+from audit.services import Actor
 from inventory import lifecycle
 from inventory.numbers import NUMBER
 
+from . import selectors, services
 from .auth import authenticate
+from .forms import TokenForm
 
 # One query: the DID by its number's unique index, with the reseller, operator, client and
 # account names joined in (the query ``select_related`` would send). It runs inside the
@@ -86,3 +95,37 @@ def route(request, number: str):
         # "Not Found" warning per lookup (django.request checks this flag).
         response._has_been_logged = True
     return response
+
+
+# --------------------------------------------------------------------------- API tokens (pages)
+
+
+@login_required
+def token_list(request):
+    """The user's API tokens, and New token: its key is shown once, on the page that answers
+    the request that created it."""
+    form = TokenForm(request.POST or None)
+    created = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            token, key = services.token_create(
+                user=request.user, **form.cleaned_data, actor=Actor.for_user(request.user)
+            )
+        except services.TokenError as exc:
+            form.add_service_error(str(exc))
+        else:
+            created = {"token": token, "key": key}
+            form = TokenForm()
+    context = {"form": form, "tokens": selectors.tokens_for(request.user), "created": created}
+    return render(request, "api/tokens.html", context)
+
+
+@login_required
+@require_POST
+def token_revoke(request, pk: int):
+    token = get_object_or_404(selectors.tokens_for(request.user), pk=pk)
+    if services.token_revoke(token, actor=Actor.for_user(request.user)):
+        messages.success(request, f"Token {token.name} revoked: it no longer works.")
+    else:
+        messages.info(request, f"Token {token.name} was revoked already.")
+    return redirect("tokens:token_list")

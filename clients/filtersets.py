@@ -2,10 +2,10 @@
 
 import django_filters
 
-from accounts.tenancy import is_admin, resellers_for
+from accounts.tenancy import is_admin, resellers_for, scoped
 from config.limits import NAME_MAX
 
-from .models import Client
+from .models import Account, Client
 
 
 def _resellers(request):
@@ -28,3 +28,20 @@ class ClientFilterSet(django_filters.FilterSet):
         super().__init__(*args, request=request, **kwargs)
         if not is_admin(getattr(request, "user", None)):
             del self.filters["reseller"]  # a reseller's user sees only their own clients
+
+
+def _clients(request):
+    return scoped(Client.objects.all(), getattr(request, "user", None))
+
+
+class AccountFilterSet(django_filters.FilterSet):
+    """Accounts (the REST API's list): by client, and by name."""
+
+    client = django_filters.ModelChoiceFilter(queryset=_clients, label="Client")
+    q = django_filters.CharFilter(
+        field_name="name", lookup_expr="icontains", label="Name", max_length=NAME_MAX
+    )
+
+    class Meta:
+        model = Account
+        fields = ["client", "q"]

@@ -21,3 +21,11 @@ class ClientDIDTable(Table):
 
     columns = [Column("id", "ID", ("id",))]
     keyset = False
+
+
+class AccountTable(Table):
+    """Accounts (the REST API's list): by ID or name."""
+
+    columns = [Column("id", "ID", ("id",)), Column("name", "Name", ("name", "id"))]
+    default_sort = "id"
+    keyset = False

@@ -51,6 +51,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.postgres",
     "django_filters",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "import_export",
     "axes",
     "csp",
@@ -223,6 +226,59 @@ CONTENT_SECURITY_POLICY = {
         "form-action": [SELF],
         "frame-ancestors": [NONE],
     },
+}
+
+# The REST API (api/): tokens or the browser's session, the pages' filters and pages, errors
+# that name their field, a rate limit per token. Its schema and docs: drf-spectacular.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "api.permissions.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["api.permissions.ScopePermission"],
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.ListPagination",
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.permissions.TokenRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"api": os.environ.get("API_RATE", "1200/min")},
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": [
+        "rest_framework.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    "EXCEPTION_HANDLER": "api.errors.handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "DID Inventory API",
+    "DESCRIPTION": (
+        "DIDs, operators, clients, packages and subscriptions, the lifecycle's moves, "
+        "imports, jobs and the audit log. Send 'Authorization: Bearer <key>' with a key "
+        "from your API tokens page; another reseller's object is a 404."
+    ),
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "ENUM_NAME_OVERRIDES": {
+        "DIDStatusEnum": "inventory.choices.Status",
+        "AfterHoldEnum": "inventory.choices.AfterHold",
+        "SubscriptionStatusEnum": "subscriptions.choices.Status",
+        "JobStatusEnum": "jobs.choices.Status",
+        "ImportStatusEnum": "imports.choices.Status",
+    },
+}
+# The cache of the API's rate limits: Redis when configured, else this process's memory.
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        if (REDIS_URL := os.environ.get("REDIS_URL", ""))
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
 }
 
 # Celery: Redis when configured, otherwise an embedded file-system broker so that a real

@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from api.urls import token_patterns
+
 from . import views
 
 urlpatterns = [
@@ -14,6 +16,7 @@ urlpatterns = [
     path("audit/", include("audit.urls")),
     path("jobs/", include("jobs.urls")),
     path("api/v1/", include("api.urls")),
+    path("tokens/", include((token_patterns, "tokens"))),
     path("django-admin/", admin.site.urls),
     path("operators/", include("operators.urls")),
     path("resellers/", include("accounts.urls")),

@@ -16,6 +16,8 @@ from inventory.choices import Status
 from inventory.models import DID
 from operators.models import Operator
 
+from .test_api_matrix import API_ROWS
+
 SKIP_PREFIXES = ("admin:",)  # Django admin: staff only, its own permission system
 PUBLIC = {"login", "logout", "healthz"}
 
@@ -198,12 +200,28 @@ ROWS = [
         owner=(302,),
     ),
 ]
+
+
+def _token(w):
+    from api.services import token_create
+    from audit.services import Actor
+
+    token, _key = token_create(user=w.user, name="t", scope="read", actor=Actor.for_user(w.user))
+    return {"pk": token.pk}
+
+
+ROWS += [
+    Row("tokens:token_list"),
+    Row("tokens:token_revoke", _token, method="post", owner=(302,)),
+]
 OPTIONAL_ROWS = {
     # Import / export pages (their own tests cover the flows; here: tenancy).
     "inventory:did_export": Row("inventory:did_export"),
     "imports:did_import": Row("imports:did_import"),
 }
-API = {"api:route"}  # token-authenticated: tests/test_api.py covers its reseller isolation
+# The REST API: tests/test_api_matrix.py (401 for anonymous, not the login page); the routing
+# lookup is token-authenticated: tests/test_api.py covers its reseller isolation.
+API = {"api:route"} | {row.name for row in API_ROWS}
 
 
 def _names():

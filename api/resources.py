@@ -1,0 +1,262 @@
+"""The REST API's resources other than DIDs: configuration over ``api.base``. Reads are the
+pages' own scoped querysets, filtersets and tables; writes are the pages' own forms, then
+the same services."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, status
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.response import Response
+
+from accounts import services as account_services
+from accounts.filtersets import ResellerFilterSet
+from accounts.forms import ResellerForm
+from accounts.models import Reseller
+from accounts.tables import ResellerTable
+from accounts.tenancy import is_admin, scoped
+from audit import selectors as audit_selectors
+from audit.filtersets import AuditFilterSet
+from audit.tables import AuditTable
+from clients import selectors as client_selectors
+from clients import services as client_services
+from clients.filtersets import AccountFilterSet, ClientFilterSet
+from clients.forms import AccountForm, ClientForm
+from clients.tables import AccountTable, ClientTable
+from imports import selectors as import_selectors
+from imports import services as import_services
+from imports.choices import Status as ImportStatus
+from imports.forms import DELIMITERS, ImportUploadForm
+from imports.tables import ImportTable
+from inventory import lifecycle
+from jobs.filtersets import JobFilterSet
+from jobs.selectors import jobs_for
+from jobs.tables import JobTable
+from operators import services as operator_services
+from operators.filtersets import OperatorFilterSet
+from operators.forms import OperatorForm
+from operators.models import Operator
+from operators.tables import OperatorTable
+from packages import services as package_services
+from packages.filtersets import PackageFilterSet
+from packages.forms import PackageForm
+from packages.selectors import packages_for
+from packages.tables import PackageTable
+from subscriptions import selectors as subscription_selectors
+from subscriptions import services as subscription_services
+from subscriptions.filtersets import SubscriptionFilterSet
+from subscriptions.forms import SubscriptionForm
+from subscriptions.tables import SubscriptionTable
+
+from . import serializers as s
+from .base import Resource, actor_of, checked, form_data, moved
+
+
+class OperatorViewSet(Resource, mixins.CreateModelMixin, mixins.DestroyModelMixin):
+    """Operators (the Operators tab). Delete is refused while the operator has DIDs."""
+
+    serializer_class = s.OperatorSerializer
+    filterset_class = OperatorFilterSet
+    table = OperatorTable
+    refusal_fields = ("name", "reseller")
+
+    def scope(self, user):
+        return scoped(Operator.objects.select_related("reseller"), user)
+
+    @extend_schema(request=s.NameRequest)
+    def create(self, request):
+        data = checked(OperatorForm(form_data(request), user=request.user))
+        op = operator_services.operator_create(**data, actor=actor_of(request))
+        return self.created(op)
+
+    def perform_destroy(self, instance):
+        operator_services.operator_delete(instance, actor=actor_of(self.request))
+
+
+class ResellerViewSet(Resource, mixins.CreateModelMixin):
+    """Resellers: platform admins only."""
+
+    serializer_class = s.ResellerSerializer
+    filterset_class = ResellerFilterSet
+    table = ResellerTable
+    refusal_fields = ("name",)
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        if not is_admin(request.user):
+            raise PermissionDenied("Only platform admins manage resellers.")
+
+    def scope(self, user):
+        return Reseller.objects.all()
+
+    @extend_schema(request=s.NameRequest)
+    def create(self, request):
+        data = checked(ResellerForm(form_data(request, reseller=False)))
+        reseller = account_services.reseller_create(**data, actor=actor_of(request))
+        return self.created(reseller)
+
+
+class ClientViewSet(Resource, mixins.CreateModelMixin):
+    serializer_class = s.ClientSerializer
+    filterset_class = ClientFilterSet
+    table = ClientTable
+    refusal_fields = ("name", "reseller")
+
+    def scope(self, user):
+        return client_selectors.clients_for(user)
+
+    @extend_schema(request=s.NameRequest)
+    def create(self, request):
+        data = checked(ClientForm(form_data(request), user=request.user))
+        client = client_services.client_create(**data, actor=actor_of(request))
+        return self.created(client)
+
+
+class AccountViewSet(Resource, mixins.CreateModelMixin):
+    serializer_class = s.AccountSerializer
+    filterset_class = AccountFilterSet
+    table = AccountTable
+    refusal_fields = ("name", "client")
+
+    def scope(self, user):
+        return client_selectors.accounts_for(user)
+
+    @extend_schema(request=s.AccountRequest)
+    def create(self, request):
+        raw = form_data(request, reseller=False)
+        client = self.related(client_selectors.clients_for, raw.get("client"), "client", "Client")
+        data = checked(AccountForm(raw))
+        account = client_services.account_create(client=client, **data, actor=actor_of(request))
+        return self.created(account)
+
+
+class PackageViewSet(Resource, mixins.CreateModelMixin, mixins.UpdateModelMixin):
+    serializer_class = s.PackageSerializer
+    filterset_class = PackageFilterSet
+    table = PackageTable
+    refusal_fields = ("name", "reseller", "did_allowance", "allowed_tags", "hold_days")
+
+    def scope(self, user):
+        return packages_for(user)
+
+    @extend_schema(request=s.PackageRequest)
+    def create(self, request):
+        data = checked(PackageForm(form_data(request), user=request.user))
+        package = package_services.package_create(**data, actor=actor_of(request))
+        return self.created(package)
+
+    @extend_schema(request=s.PackageRequest)
+    def update(self, request, pk=None, partial=False):
+        package = self.get_object()
+        current = s.PackageSerializer(package).data
+        current["allowed_tags"] = ", ".join(current["allowed_tags"] or [])
+        raw = {**current, **form_data(request, reseller=False)}
+        data = checked(PackageForm(raw, user=request.user, instance=package))
+        data.pop("reseller", None)
+        result = package_services.package_update(package, **data, actor=actor_of(request))
+        return Response(s.PackageSerializer(result.package).data)
+
+
+class SubscriptionViewSet(Resource, mixins.CreateModelMixin):
+    serializer_class = s.SubscriptionSerializer
+    filterset_class = SubscriptionFilterSet
+    table = SubscriptionTable
+    refusal_fields = ("client", "package", "start_date", "end_date")
+
+    def scope(self, user):
+        return subscription_selectors.subscriptions_for(user)
+
+    @extend_schema(request=s.SubscriptionRequest)
+    def create(self, request):
+        data = checked(SubscriptionForm(form_data(request, reseller=False), user=request.user))
+        sub = subscription_services.subscription_create(**data, actor=actor_of(request))
+        return self.created(sub)
+
+    @extend_schema(request=None, responses=s.MoveResultSerializer)
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk=None):
+        """Active -> Cancelled; its Active and Blocked DIDs go On Hold."""
+        result = lifecycle.cancel_subscription(self.get_object(), actor=actor_of(request))
+        return Response(moved(result))
+
+    @extend_schema(request=None, responses=s.MoveResultSerializer)
+    @action(detail=True, methods=["post"])
+    def reactivate(self, request, pk=None):
+        """Cancelled or Expired -> Active; its DIDs still On Hold become Active again."""
+        result = lifecycle.reactivate_subscription(self.get_object(), actor=actor_of(request))
+        return Response(moved(result))
+
+
+class JobViewSet(Resource):
+    """Background jobs (New DIDs, Mass Edit, exports, imports) of the user's reseller."""
+
+    serializer_class = s.JobSerializer
+    filterset_class = JobFilterSet
+    table = JobTable
+
+    def scope(self, user):
+        return jobs_for(user)
+
+
+class ImportViewSet(Resource, mixins.CreateModelMixin):
+    """Import DIDs: upload a file (its dry run runs at once, or as a job for a big file),
+    read the report, then apply all rows or only the valid ones."""
+
+    serializer_class = s.ImportSerializer
+    table = ImportTable
+    refusal_fields = ("file", "operator", "status", "after_hold", "tag", "notes", "mode")
+
+    def scope(self, user):
+        return import_selectors.jobs_for(user)
+
+    @extend_schema(request={"multipart/form-data": s.ImportRequest})
+    def create(self, request):
+        form = ImportUploadForm(
+            form_data(request, reseller=False), request.FILES, user=request.user
+        )
+        data = checked(form)
+        job = import_services.upload(
+            data["file"],
+            user=request.user,
+            kind=form.kind,
+            delimiter=DELIMITERS.get(data["delimiter"], ""),
+            defaults={
+                "operator": data["operator"].pk if data["operator"] else None,
+                "status": data["status"],
+                "after_hold": data["after_hold"],
+                "tag": data["tag"].strip(),
+                "notes": data["notes"],
+            },
+        )
+        import_services.choose_columns(job, mapping=job.mapping, has_header=job.has_header)
+        job.refresh_from_db()
+        code = status.HTTP_202_ACCEPTED if job.status == ImportStatus.RUNNING else 201
+        return Response(s.ImportSerializer(job).data, status=code)
+
+    @extend_schema(request=s.ApplyRequest, responses=s.ImportSerializer)
+    @action(detail=True, methods=["post"])
+    def apply(self, request, pk=None):
+        """Apply the checked file: ``all`` rows (refused if any row is refused) or only the
+        ``valid`` ones."""
+        job = self.get_object()
+        mode = request.data.get("mode")
+        if mode not in ("all", "valid"):
+            raise ValidationError({"mode": ["Mode: choose all or valid."]})
+        if job.status != ImportStatus.DRY_RUN:
+            raise ValidationError({"mode": ["Apply: this import is not waiting to be applied."]})
+        import_services.start(job, mode)
+        job.refresh_from_db()
+        code = status.HTTP_202_ACCEPTED if job.status == ImportStatus.RUNNING else 200
+        return Response(s.ImportSerializer(job).data, status=code)
+
+
+class AuditViewSet(Resource):
+    """The audit log, newest first: every change, grouped by change set."""
+
+    serializer_class = s.AuditRecordSerializer
+    filterset_class = AuditFilterSet
+    table = AuditTable
+
+    def scope(self, user):
+        return audit_selectors.records_for(user.reseller_id, every_reseller=is_admin(user))

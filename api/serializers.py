@@ -1,0 +1,400 @@
+"""What the REST API returns, and (for its schema) what each write takes. The rules are not
+here: writes are checked by the pages' own forms and done by the services."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import OpenApiExample, extend_schema_serializer
+from rest_framework import serializers
+
+from accounts.models import Reseller
+from audit.models import AuditRecord
+from clients.models import Account, Client
+from imports.models import ImportJob
+from imports.spec import refusal_text
+from inventory.choices import AfterHold, Status
+from inventory.models import DID
+from jobs.models import Job
+from operators.models import Operator
+from packages.models import Package
+from subscriptions.models import Subscription
+
+from .models import ApiToken
+
+# The statuses a DID starts in (New DIDs, a new DID of an import).
+INITIAL = [(s.value, s.label) for s in (Status.RESERVED, Status.IN_STOCK, Status.ARCHIVE)]
+
+
+def example(name: str, value: dict, *, request: bool = False) -> OpenApiExample:
+    return OpenApiExample(name, value=value, request_only=request, response_only=not request)
+
+
+@extend_schema_serializer(examples=[example("A reseller", {"id": 3, "name": "Acme Telecom"})])
+class ResellerSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Reseller
+        fields = ["id", "name", "created_at"]
+
+
+@extend_schema_serializer(
+    examples=[example("An operator", {"id": 7, "name": "Telnyx", "reseller": 3})]
+)
+class OperatorSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Operator
+        fields = ["id", "name", "reseller"]
+
+
+@extend_schema_serializer(
+    examples=[example("A client", {"id": 12, "name": "Rose Orig", "reseller": 3})]
+)
+class ClientSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Client
+        fields = ["id", "name", "reseller"]
+
+
+@extend_schema_serializer(
+    examples=[example("An account", {"id": 40, "name": "rose_orig", "client": 12})]
+)
+class AccountSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Account
+        fields = ["id", "name", "client"]
+
+
+@extend_schema_serializer(
+    examples=[
+        example(
+            "A package",
+            {
+                "id": 5,
+                "name": "Pack 50",
+                "reseller": 3,
+                "did_allowance": 50,
+                "allowed_tags": ["gold"],
+                "hold_days": 30,
+            },
+        )
+    ]
+)
+class PackageSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Package
+        fields = ["id", "name", "reseller", "did_allowance", "allowed_tags", "hold_days"]
+
+
+@extend_schema_serializer(
+    examples=[
+        example(
+            "A subscription",
+            {
+                "id": 9,
+                "client": 12,
+                "package": 5,
+                "status": "active",
+                "start_date": "2026-12-01",
+                "end_date": None,
+            },
+        )
+    ]
+)
+class SubscriptionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Subscription
+        fields = ["id", "client", "package", "status", "start_date", "end_date"]
+
+
+DID_EXAMPLE = {
+    "id": 1718,
+    "number": "4155550100",
+    "status": "active",
+    "operator": 7,
+    "operator_name": "Telnyx",
+    "reseller": 3,
+    "client": 12,
+    "client_name": "Rose Orig",
+    "account": 40,
+    "subscription": 9,
+    "tag": "gold",
+    "notes": "",
+    "after_hold_status": "in_stock",
+    "hold_days": None,
+    "hold_until": None,
+    "created_at": "2026-12-01T10:00:00Z",
+    "updated_at": "2026-12-02T09:30:00Z",
+}
+
+
+@extend_schema_serializer(examples=[example("A DID", DID_EXAMPLE)])
+class DIDSerializer(serializers.ModelSerializer):
+    operator_name = serializers.CharField(source="operator.name", read_only=True)
+    client_name = serializers.CharField(source="client.name", read_only=True, default=None)
+
+    class Meta:
+        model = DID
+        fields = list(DID_EXAMPLE)
+
+
+@extend_schema_serializer(
+    examples=[
+        example(
+            "A finished Mass Edit",
+            {
+                "id": 31,
+                "kind": "mass_edit",
+                "kind_label": "Mass Edit",
+                "status": "done",
+                "ok": True,
+                "percent": 100,
+                "stage": "Done",
+                "message": "Mass Edit: 200,000 DIDs set to Archive.",
+                "created_at": "2026-12-02T09:30:00Z",
+                "finished_at": "2026-12-02T09:30:20Z",
+            },
+        )
+    ]
+)
+class JobSerializer(serializers.ModelSerializer):
+    kind_label = serializers.CharField(source="get_kind_display", read_only=True)
+    percent = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = Job
+        fields = [
+            "id",
+            "kind",
+            "kind_label",
+            "status",
+            "ok",
+            "percent",
+            "stage",
+            "message",
+            "created_at",
+            "finished_at",
+        ]
+
+
+@extend_schema_serializer(
+    examples=[
+        example(
+            "A checked import",
+            {
+                "id": 4,
+                "original_name": "dids.csv",
+                "status": "dry_run",
+                "mapping": ["did", "status", "tag"],
+                "rows_total": 3,
+                "counts": {"rows": 3, "created": 2, "updated": 0, "unchanged": 0, "refused": 1},
+                "refusals": ["Row 4, DID: “12a” is not a number"],
+                "message": "",
+                "job": None,
+            },
+        )
+    ]
+)
+class ImportSerializer(serializers.ModelSerializer):
+    refusals = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ImportJob
+        fields = [
+            "id",
+            "original_name",
+            "status",
+            "mapping",
+            "rows_total",
+            "counts",
+            "refusals",
+            "message",
+            "job",
+        ]
+
+    def get_refusals(self, obj) -> list[str]:
+        return [refusal_text(e) for e in obj.errors or []]
+
+
+@extend_schema_serializer(
+    examples=[
+        example(
+            "A record",
+            {
+                "id": 880,
+                "change_set": "0b5c7a52-8e2f-4d11-9a55-3f4b2f0b6f10",
+                "created_at": "2026-12-02T09:30:00Z",
+                "username": "ops",
+                "action": "status",
+                "object_type": "did",
+                "object_id": 1718,
+                "object_repr": "4155550100",
+                "before": {"status": "in_stock"},
+                "after": {"status": "archive"},
+            },
+        )
+    ]
+)
+class AuditRecordSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = AuditRecord
+        fields = [
+            "id",
+            "change_set",
+            "created_at",
+            "username",
+            "action",
+            "object_type",
+            "object_id",
+            "object_repr",
+            "before",
+            "after",
+        ]
+
+
+class TokenSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ApiToken
+        fields = ["id", "name", "scope", "prefix", "created_at", "last_used_at", "revoked"]
+
+
+# --------------------------------------------------------------------------- requests (schema)
+
+
+class NameRequest(serializers.Serializer):
+    name = serializers.CharField(max_length=150)
+    reseller = serializers.IntegerField(
+        required=False, help_text="A platform admin chooses it; a reseller's user: their own."
+    )
+
+
+class AccountRequest(serializers.Serializer):
+    name = serializers.CharField(max_length=150)
+    client = serializers.IntegerField()
+
+
+class PackageRequest(NameRequest):
+    did_allowance = serializers.IntegerField(min_value=1)
+    allowed_tags = serializers.CharField(
+        required=False, allow_blank=True, help_text="Comma-separated; empty: any tag."
+    )
+    hold_days = serializers.IntegerField(min_value=0)
+
+
+class SubscriptionRequest(serializers.Serializer):
+    client = serializers.IntegerField()
+    package = serializers.IntegerField()
+    start_date = serializers.DateField()
+    end_date = serializers.DateField(required=False, allow_null=True)
+
+
+@extend_schema_serializer(
+    examples=[
+        example(
+            "A range and a number",
+            {
+                "numbers": "4155550100-4155550199, 4155550300",
+                "operator": 7,
+                "status": "in_stock",
+                "after_hold": "in_stock",
+                "tag": "gold",
+            },
+            request=True,
+        )
+    ]
+)
+class NewDIDsRequest(serializers.Serializer):
+    numbers = serializers.CharField(help_text="Numbers and ranges: 4155550100, 111-222.")
+    operator = serializers.IntegerField()
+    status = serializers.ChoiceField(choices=INITIAL)
+    after_hold = serializers.ChoiceField(choices=AfterHold.choices)
+    tag = serializers.CharField(required=False, allow_blank=True)
+    notes = serializers.CharField(required=False, allow_blank=True)
+    skip_existing = serializers.BooleanField(
+        required=False, help_text="Create the others when some numbers exist already."
+    )
+
+
+class DIDEditRequest(serializers.Serializer):
+    after_hold = serializers.ChoiceField(choices=AfterHold.choices, required=False)
+    tag = serializers.CharField(required=False, allow_blank=True)
+    notes = serializers.CharField(required=False, allow_blank=True)
+    hold_days = serializers.IntegerField(required=False, allow_null=True)
+
+
+class AssignRequest(serializers.Serializer):
+    account = serializers.IntegerField()
+    subscription = serializers.IntegerField(
+        required=False, help_text="Default: the client's one active subscription with room."
+    )
+
+
+class StatusRequest(serializers.Serializer):
+    status = serializers.ChoiceField(choices=Status.choices)
+
+
+@extend_schema_serializer(
+    examples=[
+        example("Ticked DIDs, a dry run", {"ids": [1718, 1719], "dry_run": True}, request=True),
+        example(
+            "All matching a search",
+            {"filter": {"status": "in_stock", "tag": "gold"}, "status": "archive"},
+            request=True,
+        ),
+    ]
+)
+class BulkRequest(serializers.Serializer):
+    ids = serializers.ListField(child=serializers.IntegerField(), required=False, max_length=10_000)
+    filter = serializers.DictField(
+        child=serializers.CharField(max_length=1000),
+        required=False,
+        help_text="The DID list's own filters (status, operator, tag, did, ...).",
+    )
+    dry_run = serializers.BooleanField(required=False, default=False)
+    status = serializers.ChoiceField(choices=Status.choices, required=False)
+    account = serializers.IntegerField(required=False)
+    subscription = serializers.IntegerField(required=False)
+
+
+@extend_schema_serializer(
+    examples=[
+        example(
+            "Some refused",
+            {
+                "dry_run": True,
+                "moved": 1,
+                "unchanged": 0,
+                "refused": 1,
+                "refusals": [
+                    {
+                        "reason": "Active DIDs cannot be set to Archive: they are assigned",
+                        "count": 1,
+                        "examples": ["4155550101"],
+                    }
+                ],
+                "change_set": None,
+                "message": "",
+                "job": None,
+            },
+        )
+    ]
+)
+class MoveResultSerializer(serializers.Serializer):
+    dry_run = serializers.BooleanField()
+    moved = serializers.IntegerField()
+    unchanged = serializers.IntegerField()
+    refused = serializers.IntegerField()
+    refusals = serializers.ListField(child=serializers.DictField())
+    change_set = serializers.UUIDField(allow_null=True)
+    message = serializers.CharField(allow_blank=True)
+    job = serializers.IntegerField(allow_null=True)
+
+
+class ImportRequest(serializers.Serializer):
+    file = serializers.FileField()
+    operator = serializers.IntegerField(required=False)
+    status = serializers.ChoiceField(choices=INITIAL)
+    after_hold = serializers.ChoiceField(choices=AfterHold.choices)
+    tag = serializers.CharField(required=False, allow_blank=True)
+    notes = serializers.CharField(required=False, allow_blank=True)
+
+
+class ApplyRequest(serializers.Serializer):
+    mode = serializers.ChoiceField(choices=["all", "valid"])
