@@ -34,7 +34,13 @@ urlpatterns = [
     path(
         "docs/", docs_csp(SpectacularSwaggerSplitView.as_view(url_name="api:schema")), name="docs"
     ),
-    path("redoc/", docs_csp(SpectacularRedocView.as_view(url_name="api:schema")), name="redoc"),
+    path(
+        "redoc/",
+        docs_csp(
+            SpectacularRedocView.as_view(url_name="api:schema", template_name="api/redoc.html")
+        ),
+        name="redoc",
+    ),
     path("", include(router.urls)),
 ]
 

@@ -99,13 +99,15 @@ def route(request, number: str):
 
 # --------------------------------------------------------------------------- API tokens (pages)
 
+NEW_TOKEN = "api_new_token"  # the session key that carries a new token's key to its page
+
 
 @login_required
 def token_list(request):
-    """The user's API tokens, and New token: its key is shown once, on the page that answers
-    the request that created it."""
+    """The user's API tokens, and New token. A new token's key is shown once: kept in the
+    session by the POST and taken out by the page it redirects to, so a reload shows it no
+    more (and creates no second token)."""
     form = TokenForm(request.POST or None)
-    created = None
     if request.method == "POST" and form.is_valid():
         try:
             token, key = services.token_create(
@@ -114,9 +116,13 @@ def token_list(request):
         except services.TokenError as exc:
             form.add_service_error(str(exc))
         else:
-            created = {"token": token, "key": key}
-            form = TokenForm()
-    context = {"form": form, "tokens": selectors.tokens_for(request.user), "created": created}
+            request.session[NEW_TOKEN] = {"id": token.pk, "key": key}
+            return redirect("tokens:token_list")
+    created = request.session.pop(NEW_TOKEN, None)
+    tokens = selectors.tokens_for(request.user)
+    if created is not None:
+        created["token"] = tokens.filter(pk=created["id"]).first()
+    context = {"form": form, "tokens": tokens, "created": created}
     return render(request, "api/tokens.html", context)
 
 

@@ -17,7 +17,9 @@ from .api_support import Api, api_a, token_for  # noqa: F401
 
 def test_a_user_creates_a_token_on_its_page_seen_once_and_stored_hashed(client, world):
     client.force_login(world.user)
-    page = client.post("/tokens/", {"name": "billing sync", "scope": "write"}).content.decode()
+    page = client.post(
+        "/tokens/", {"name": "billing sync", "scope": "write"}, follow=True
+    ).content.decode()
     token = ApiToken.objects.get(user=world.user)
     key = page.split('id="token-key">')[1].split("<")[0]
     assert token.key_hash == hash_key(key) and key not in (token.key_hash, token.prefix)

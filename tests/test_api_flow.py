@@ -38,7 +38,9 @@ def _key_from_the_tokens_page(live_server, user) -> str:
 
     browser = Client()
     browser.force_login(user)
-    page = browser.post("/tokens/", {"name": "provisioning", "scope": "write"}).content.decode()
+    page = browser.post(
+        "/tokens/", {"name": "provisioning", "scope": "write"}, follow=True
+    ).content.decode()
     return page.split('id="token-key">')[1].split("<")[0]
 
 
