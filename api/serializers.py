@@ -3,6 +3,7 @@ here: writes are checked by the pages' own forms and done by the services."""
 
 from __future__ import annotations
 
+from django.utils import timezone
 from drf_spectacular.utils import OpenApiExample, extend_schema_serializer
 from rest_framework import serializers
 
@@ -125,14 +126,47 @@ DID_EXAMPLE = {
 }
 
 
+def when(value) -> str | None:
+    """A time as DRF writes it (ISO 8601 in the site's time zone, "Z" for UTC), cheaply."""
+    if value is None:
+        return None
+    text = timezone.localtime(value).isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
 @extend_schema_serializer(examples=[example("A DID", DID_EXAMPLE)])
 class DIDSerializer(serializers.ModelSerializer):
+    """A DID. Its fields are read straight off the row (100 DIDs a page, a million in the
+    table: the generic field-by-field path cost as much as the query); the schema still
+    comes from the declared fields."""
+
     operator_name = serializers.CharField(source="operator.name", read_only=True)
     client_name = serializers.CharField(source="client.name", read_only=True, default=None)
 
     class Meta:
         model = DID
         fields = list(DID_EXAMPLE)
+
+    def to_representation(self, did):
+        return {
+            "id": did.id,
+            "number": did.number,
+            "status": did.status,
+            "operator": did.operator_id,
+            "operator_name": did.operator.name,
+            "reseller": did.reseller_id,
+            "client": did.client_id,
+            "client_name": did.client.name if did.client_id else None,
+            "account": did.account_id,
+            "subscription": did.subscription_id,
+            "tag": did.tag,
+            "notes": did.notes,
+            "after_hold_status": did.after_hold_status,
+            "hold_days": did.hold_days,
+            "hold_until": when(did.hold_until),
+            "created_at": when(did.created_at),
+            "updated_at": when(did.updated_at),
+        }
 
 
 @extend_schema_serializer(

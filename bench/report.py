@@ -21,6 +21,7 @@ GROUPS = {
     5: "Mass edit",
     6: "Hold expiry",
     7: "Routing lookups",
+    8: "REST API list, server time",
 }
 
 MEASURED = "measured"

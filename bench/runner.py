@@ -32,6 +32,7 @@ from operators.models import Operator
 from packages.models import Package
 from subscriptions.models import Subscription
 
+from .figures_api import ApiFigures
 from .figures_create import CreateFigures
 from .figures_import import ImportFigures
 from .figures_lifecycle import LifecycleFigures
@@ -44,7 +45,9 @@ __all__ = ["Benchmark", "BenchmarkRefused", "format_table"]
 
 
 @dataclass
-class Benchmark(CreateFigures, ImportFigures, ReadFigures, LifecycleFigures, RoutingFigures):
+class Benchmark(
+    CreateFigures, ImportFigures, ReadFigures, LifecycleFigures, RoutingFigures, ApiFigures
+):
     scale: float = 1.0
     reset: bool = False
     routing_seconds: float | None = None
@@ -98,6 +101,7 @@ class Benchmark(CreateFigures, ImportFigures, ReadFigures, LifecycleFigures, Rou
             (5, self.fig5_mass_edit),
             (6, self.fig6_hold_expiry),
             (7, self.fig7_routing),
+            (8, self.fig8_api_list),
         ]
         for group, step in steps:
             try:
