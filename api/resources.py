@@ -4,6 +4,7 @@ the same services."""
 
 from __future__ import annotations
 
+from django.http import Http404
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status
 from rest_framework.decorators import action
@@ -260,3 +261,13 @@ class AuditViewSet(Resource):
 
     def scope(self, user):
         return audit_selectors.records_for(user.reseller_id, every_reseller=is_admin(user))
+
+    @extend_schema(responses=s.ChangeSetSerializer)
+    @action(detail=False, url_path=r"change-sets/(?P<change_set>[0-9a-fA-F-]{32,36})")
+    def change_set(self, request, change_set=None):
+        """One change set: who did it, when, and how many records of each action; its
+        records are ``audit/?change_set=<id>``."""
+        summary = audit_selectors.change_set_summary(self.get_queryset(), change_set)
+        if summary is None:
+            raise Http404("No such change set.")
+        return Response(s.ChangeSetSerializer(summary).data)

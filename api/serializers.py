@@ -283,6 +283,30 @@ class AuditRecordSerializer(serializers.ModelSerializer):
         ]
 
 
+@extend_schema_serializer(
+    examples=[
+        example(
+            "A Mass Edit",
+            {
+                "change_set": "0b5c7a52-8e2f-4d11-9a55-3f4b2f0b6f10",
+                "username": "ops",
+                "started_at": "2026-12-02T09:30:00Z",
+                "finished_at": "2026-12-02T09:30:19Z",
+                "records": 200000,
+                "actions": {"status": 200000},
+            },
+        )
+    ]
+)
+class ChangeSetSerializer(serializers.Serializer):
+    change_set = serializers.UUIDField()
+    username = serializers.CharField()
+    started_at = serializers.DateTimeField()
+    finished_at = serializers.DateTimeField()
+    records = serializers.IntegerField()
+    actions = serializers.DictField(child=serializers.IntegerField())
+
+
 class TokenSerializer(serializers.ModelSerializer):
     class Meta:
         model = ApiToken

@@ -3,7 +3,7 @@ sees every reseller's records (a platform admin) or only their reseller's."""
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Count, Max, Min, QuerySet
 
 from . import display
 from .models import AuditRecord
@@ -22,3 +22,26 @@ def listed(qs: QuerySet[AuditRecord]) -> QuerySet[AuditRecord]:
         .annotate(before_shown=display.bounded("before"), after_shown=display.bounded("after"))
         .order_by("-id")
     )
+
+
+def change_set_summary(qs: QuerySet[AuditRecord], change_set) -> dict | None:
+    """What one change set of ``qs`` (the records the user may see) holds: its user, its
+    first and last record's time, and how many records of each action; None if it has none."""
+    rows = list(
+        qs.filter(change_set=change_set)
+        .values("action")
+        .annotate(
+            n=Count("id"), first=Min("created_at"), last=Max("created_at"), who=Min("username")
+        )
+        .order_by("action")
+    )
+    if not rows:
+        return None
+    return {
+        "change_set": change_set,
+        "username": min(r["who"] for r in rows),
+        "started_at": min(r["first"] for r in rows),
+        "finished_at": max(r["last"] for r in rows),
+        "records": sum(r["n"] for r in rows),
+        "actions": {r["action"]: r["n"] for r in rows},
+    }

@@ -24,7 +24,7 @@ class RoutingFigures:
 
         n = self.n
         ours = self.row(
-            7, "Routing lookups over HTTP (gunicorn)", "lookups/s", ">= 2000/s", "min", 2000
+            7, "Routing lookups over HTTP (gunicorn)", "lookups/s", ">= 3000/s", "min", 3000
         )
         ours.baseline_name = "hello-world WSGI app, same server"
         seconds = self.routing_seconds or max(1.0, min(10.0, 10 * self.scale))

@@ -87,6 +87,10 @@ API_ROWS = [
     ApiRow("api:job-detail", _job),
     ApiRow("api:import-detail", _import),
     ApiRow("api:audit-detail", _record),
+    ApiRow(
+        "api:audit-change-set",
+        lambda w: {"change_set": str(AuditRecord.objects.get(pk=_record(w)["pk"]).change_set)},
+    ),
     ApiRow("api:did-block", did_of(Status.ACTIVE), method="post"),
     ApiRow("api:did-activate", did_of(Status.BLOCKED), method="post"),
     ApiRow("api:did-hold", did_of(Status.ACTIVE), method="post"),

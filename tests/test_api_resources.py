@@ -359,3 +359,18 @@ def test_clients_model_is_untouched_by_a_read_token(client, world):
     refused = read.post("clients/", {"name": "Nope"})
     assert refused.status_code == 403 and "read only" in refused.json()["detail"]
     assert not Client.objects.filter(name="Nope").exists()
+
+
+def test_a_change_set_is_summed_up(api_a, world, other_world):
+    dids = [world.did() for _ in range(3)]
+    done = api_a.post("dids/bulk/set-status/", {"ids": [d.pk for d in dids], "status": "archive"})
+    change_set = done.json()["change_set"]
+    summary = api_a.get(f"audit/change-sets/{change_set}/").json()
+    assert summary["records"] == 3 and summary["username"] == world.user.username
+    assert sum(summary["actions"].values()) == 3
+    records = api_a.get("audit/", {"change_set": change_set}).json()["results"]
+    assert len(records) == 3
+    theirs = other_world.did()
+    their_set = AuditRecord.objects.filter(object_id=theirs.pk).first().change_set
+    assert api_a.get(f"audit/change-sets/{their_set}/").status_code == 404
+    assert api_a.get("audit/change-sets/------------------------------------/").status_code == 400
