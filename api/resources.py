@@ -28,7 +28,7 @@ from clients.tables import AccountTable, ClientTable
 from imports import selectors as import_selectors
 from imports import services as import_services
 from imports.choices import Status as ImportStatus
-from imports.forms import DELIMITERS, ImportUploadForm
+from imports.forms import ImportUploadForm
 from imports.tables import ImportTable
 from inventory import lifecycle
 from jobs.filtersets import JobFilterSet
@@ -216,20 +216,8 @@ class ImportViewSet(Resource, mixins.CreateModelMixin):
         form = ImportUploadForm(
             form_data(request, reseller=False), request.FILES, user=request.user
         )
-        data = checked(form)
-        job = import_services.upload(
-            data["file"],
-            user=request.user,
-            kind=form.kind,
-            delimiter=DELIMITERS.get(data["delimiter"], ""),
-            defaults={
-                "operator": data["operator"].pk if data["operator"] else None,
-                "status": data["status"],
-                "after_hold": data["after_hold"],
-                "tag": data["tag"].strip(),
-                "notes": data["notes"],
-            },
-        )
+        checked(form)
+        job = import_services.upload(**form.upload_args(), user=request.user)
         import_services.choose_columns(job, mapping=job.mapping, has_header=job.has_header)
         job.refresh_from_db()
         code = status.HTTP_202_ACCEPTED if job.status == ImportStatus.RUNNING else 201

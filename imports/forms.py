@@ -98,6 +98,23 @@ class ImportUploadForm(forms.Form):
             )
         return upload
 
+    def upload_args(self) -> dict:
+        """What ``imports.services.upload`` takes from the valid form: the file, its kind, how
+        to read it, and the defaults for what the file leaves out."""
+        data = self.cleaned_data
+        return {
+            "uploaded": data["file"],
+            "kind": self.kind,
+            "delimiter": DELIMITERS.get(data["delimiter"], ""),
+            "defaults": {
+                "operator": data["operator"].pk if data["operator"] else None,
+                "status": data["status"],
+                "after_hold": data["after_hold"],
+                "tag": data["tag"].strip(),
+                "notes": data["notes"],
+            },
+        }
+
 
 class MappingForm(forms.Form):
     """Step 2: a field (or Skip) for each column of the file."""

@@ -28,7 +28,7 @@ from operators.models import Operator
 from . import preview, readers, selectors, services
 from .choices import Status
 from .errors import ImportFileError
-from .forms import DELIMITERS, ImportUploadForm, MappingForm
+from .forms import ImportUploadForm, MappingForm
 from .models import ImportJob
 from .spec import FIELD_LABELS, ImportReport, refusal_text
 
@@ -43,21 +43,8 @@ def did_import(request):
     """Step 1: upload the file and choose the defaults."""
     form = ImportUploadForm(request.POST or None, request.FILES or None, user=request.user)
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
         try:
-            job = services.upload(
-                data["file"],
-                user=request.user,
-                kind=form.kind,
-                delimiter=DELIMITERS.get(data["delimiter"], ""),
-                defaults={
-                    "operator": data["operator"].pk if data["operator"] else None,
-                    "status": data["status"],
-                    "after_hold": data["after_hold"],
-                    "tag": data["tag"].strip(),
-                    "notes": data["notes"],
-                },
-            )
+            job = services.upload(**form.upload_args(), user=request.user)
         except ImportFileError as exc:
             form.add_error("file", str(exc))
         else:

@@ -56,6 +56,7 @@ LIST_PAGES = [
         admin_only=True,
     ),
     ListPage("imports:did_import", ("page",)),
+    ListPage("tokens:token_list", ("page", "name", "scope")),
     ListPage("jobs:job_list", ("status", "kind", "sort", "per_page", "page")),
     ListPage("inventory:did_add", ("page",)),
     # Form pages take no query parameters; a stray one must not hurt them either.

@@ -13,7 +13,8 @@ from imports.models import ImportJob
 from inventory.choices import Status
 from inventory.models import DID
 from jobs.models import Job
-from operators.models import Operator
+
+from .matrix_support import did_of, reactivatable, snapshot
 
 
 @dataclass
@@ -25,10 +26,6 @@ class ApiRow:
     owner: tuple = (200,)
     admin_only: bool = False
     public: bool = False  # the schema and its docs: no reseller's data, open to anyone
-
-
-def did_of(status=Status.IN_STOCK):
-    return lambda w: {"pk": w.did(status).pk}
 
 
 def _job(w):
@@ -106,16 +103,7 @@ API_ROWS = [
     ApiRow("api:subscription-cancel", lambda w: {"pk": w.subscription.pk}, method="post"),
     ApiRow(
         "api:subscription-reactivate",
-        lambda w: {
-            "pk": type(w.subscription)
-            .objects.create(
-                client=w.client,
-                package=w.package,
-                status="cancelled",
-                start_date=w.subscription.start_date,
-            )
-            .pk
-        },
+        reactivatable,
         method="post",
     ),
     ApiRow("api:import-apply", _import, method="post", data={"mode": "valid"}),
@@ -140,14 +128,6 @@ def _send(client, row, url, data):
     return send(url, json.dumps(data), content_type="application/json")
 
 
-def _snapshot():
-    return (
-        sorted(DID.objects.values_list("id", "status", "tag", "client_id", "operator_id")),
-        sorted(Operator.objects.values_list("id", "name")),
-        AuditRecord.objects.count(),
-    )
-
-
 @pytest.mark.parametrize("row", API_ROWS, ids=row_id)
 def test_owner_reaches_own_objects(client, world, row):
     client.force_login(world.user)
@@ -161,7 +141,7 @@ def test_other_reseller_gets_404_and_changes_nothing(client, world, other_world,
     client.force_login(other_world.user)
     kwargs = row.kwargs(world) if row.kwargs else {}
     data = row.data(world) if callable(row.data) else row.data
-    before = _snapshot()
+    before = snapshot()
     url = reverse(row.name, kwargs=kwargs)
     if row.method == "get":
         response = client.get(url)
@@ -181,13 +161,13 @@ def test_other_reseller_gets_404_and_changes_nothing(client, world, other_world,
         for number in DID.objects.filter(reseller=world.reseller).values_list("number", flat=True):
             assert number not in body
         assert world.operator.name not in body
-    assert _snapshot() == before
+    assert snapshot() == before
 
 
 @pytest.mark.parametrize("row", API_ROWS, ids=row_id)
 def test_anonymous_gets_a_401_and_changes_nothing(client, world, row):
     url, data = _built(row, world)
-    before = _snapshot()
+    before = snapshot()
     response = _send(client, row, url, data)
     assert response.status_code == (200 if row.public else 401)
-    assert _snapshot() == before
+    assert snapshot() == before

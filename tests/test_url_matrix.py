@@ -11,11 +11,11 @@ import pytest
 from django.urls import get_resolver, reverse
 
 from accounts.models import User
-from audit.models import AuditRecord
 from inventory.choices import Status
 from inventory.models import DID
 from operators.models import Operator
 
+from .matrix_support import did_of, reactivatable, snapshot
 from .test_api_matrix import API_ROWS
 
 SKIP_PREFIXES = ("admin:",)  # Django admin: staff only, its own permission system
@@ -31,13 +31,6 @@ class Row:
     owner: tuple = (200,)  # statuses acceptable for the owning reseller's user
     admin_only: bool = False
     query: str = ""
-
-
-def did_of(status=Status.IN_STOCK):
-    def make(w):
-        return {"pk": w.did(status).pk}
-
-    return make
 
 
 def _job(w):
@@ -186,16 +179,7 @@ ROWS = [
     ),
     Row(
         "subscriptions:subscription_reactivate",
-        lambda w: {
-            "pk": type(w.subscription)
-            .objects.create(
-                client=w.client,
-                package=w.package,
-                status="cancelled",
-                start_date=w.subscription.start_date,
-            )
-            .pk
-        },
+        reactivatable,
         method="post",
         owner=(302,),
     ),
@@ -265,14 +249,6 @@ def request_row(client, row, world):
     return client.get(url)
 
 
-def _snapshot():
-    return (
-        sorted(DID.objects.values_list("id", "status", "tag", "client_id", "operator_id")),
-        sorted(Operator.objects.values_list("id", "name")),
-        AuditRecord.objects.count(),
-    )
-
-
 @pytest.mark.parametrize("row", url_rows(), ids=row_id)
 def test_owner_reaches_own_objects(client, world, row):
     client.login(username=world.user.username, password="pw-A")
@@ -289,7 +265,7 @@ def test_other_reseller_gets_404_and_changes_nothing(client, world, other_world,
     # Build A's objects first, then measure: the request of B must not change anything.
     kwargs = row.kwargs(world) if row.kwargs else {}
     data = row.data(world) if callable(row.data) else row.data
-    before = _snapshot()
+    before = snapshot()
     url = reverse(row.name, kwargs=kwargs) + row.query
     resp = client.post(url, data) if row.method == "post" else client.get(url)
     if row.admin_only:
@@ -304,17 +280,17 @@ def test_other_reseller_gets_404_and_changes_nothing(client, world, other_world,
         for number in DID.objects.filter(reseller=world.reseller).values_list("number", flat=True):
             assert number not in body
         assert world.operator.name not in body or row.name == "home"
-    assert _snapshot() == before
+    assert snapshot() == before
 
 
 @pytest.mark.parametrize("row", url_rows(), ids=row_id)
 def test_anonymous_is_sent_to_login(client, world, row):
     kwargs = row.kwargs(world) if row.kwargs else {}
     url = reverse(row.name, kwargs=kwargs) + row.query
-    before = _snapshot()
+    before = snapshot()
     resp = client.post(url, {}) if row.method == "post" else client.get(url)
     assert resp.status_code == 302 and reverse("login") in resp["Location"]
-    assert _snapshot() == before
+    assert snapshot() == before
 
 
 @pytest.mark.parametrize("row", [r for r in url_rows() if r.admin_only], ids=row_id)
