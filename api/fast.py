@@ -11,8 +11,9 @@ from __future__ import annotations
 import json
 import logging
 
+import psycopg
 from django.conf import settings
-from django.db import close_old_connections, connection
+from django.db import InterfaceError, OperationalError, close_old_connections, connection
 from django.http.request import split_domain_port, validate_host
 
 from .views import answer
@@ -52,6 +53,23 @@ def _recycle():
         close_old_connections()
 
 
+def _answer(environ, number):
+    """``answer`` on the persistent connection, checked by the lookup itself: one round trip,
+    not CONN_HEALTH_CHECKS' ``SELECT 1`` and then the lookup. A connection the server dropped
+    fails the lookup; it is closed and the lookup runs once more on a new one."""
+    for attempt in (1, 2):
+        if connection.connection is not None:
+            connection.health_check_done = True
+        try:
+            return answer(environ["REQUEST_METHOD"], environ, number)
+        except (InterfaceError, OperationalError, psycopg.OperationalError, psycopg.InterfaceError):
+            if attempt == 2 or connection.in_atomic_block:
+                raise
+            log.warning("Routing lookup: the database connection was gone; reconnecting")
+            connection.close()
+    raise AssertionError("unreachable")
+
+
 def app(environ, start_response):
     # WSGI gives the path as latin-1 decoded bytes; numbers are ASCII, but decode like Django.
     raw = environ["PATH_INFO"][len(PREFIX) :]
@@ -61,7 +79,7 @@ def app(environ, start_response):
     else:
         _recycle()  # what Django does at each request's start and end
         try:
-            status, headers, body = answer(environ["REQUEST_METHOD"], environ, number)
+            status, headers, body = _answer(environ, number)
         except Exception:  # noqa: BLE001 - answer 500 like Django, and log it
             log.exception("Routing lookup failed for %r", number)
             status, headers, body = 500, {}, {"error": "Internal error."}

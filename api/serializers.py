@@ -370,11 +370,25 @@ class NewDIDsRequest(serializers.Serializer):
     )
 
 
+@extend_schema_serializer(
+    examples=[
+        example("New tag and notes", {"tag": "gold", "notes": "ported in"}, request=True),
+        example("Back to the package's hold days", {"clear_hold_days": True}, request=True),
+    ]
+)
 class DIDEditRequest(serializers.Serializer):
+    """The fields Mass Edit changes, for one DID: an empty value changes nothing; clear_*
+    empties the field."""
+
     after_hold = serializers.ChoiceField(choices=AfterHold.choices, required=False)
     tag = serializers.CharField(required=False, allow_blank=True)
+    clear_tag = serializers.BooleanField(required=False)
     notes = serializers.CharField(required=False, allow_blank=True)
+    clear_notes = serializers.BooleanField(required=False)
     hold_days = serializers.IntegerField(required=False, allow_null=True)
+    clear_hold_days = serializers.BooleanField(
+        required=False, help_text="Use the package's hold days again."
+    )
 
 
 class AssignRequest(serializers.Serializer):

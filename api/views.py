@@ -62,9 +62,10 @@ def answer(method: str, meta, number: str) -> tuple[int, dict, dict]:
             {},
             {"error": f"'{number[:40]}' is not a number: use digits, with an optional leading +."},
         )
-    with connection.cursor() as cur:
-        cur.execute(_LOOKUP, [number, token.reseller_id])
-        row = cur.fetchone()
+    # psycopg's own connection, past Django's cursor wrapper (its bookkeeping cost as much
+    # as the query); the fast path reconnects if the server dropped it.
+    connection.ensure_connection()
+    row = connection.connection.execute(_LOOKUP, [number, token.reseller_id]).fetchone()
     if row is None:
         return 404, {}, {"error": f"Number {number} is not in this inventory."}
     stored, status, reseller, operator, client, account, subscription_id = row

@@ -97,6 +97,10 @@ def test_a_dids_fields_are_edited_and_its_status_only_by_a_move(api_a, world):
     assert refused.status_code == 400 and "status" in refused.json()
     long = api_a.patch(f"dids/{did.pk}/", {"tag": "x" * 500})
     assert long.status_code == 400 and long.json()["tag"][0].startswith("Tag: ")
+    cleared = api_a.patch(f"dids/{did.pk}/", {"clear_tag": True, "clear_hold_days": True})
+    assert cleared.json()["tag"] == "" and cleared.json()["hold_days"] is None
+    nothing = api_a.patch(f"dids/{did.pk}/", {})
+    assert nothing.status_code == 400 and "Choose at least one change" in nothing.json()["detail"]
 
 
 def test_a_did_is_deleted_unless_it_is_assigned(api_a, world):

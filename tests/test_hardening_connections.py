@@ -87,3 +87,36 @@ def test_without_health_checks_the_same_drop_fails_one_request(pooled):
     finally:
         connection.close()
         connection.settings_dict["CONN_HEALTH_CHECKS"] = before
+
+
+def _route(number: str, key: str) -> str:
+    """The status line of a routing lookup through ``config.wsgi`` (its fast path)."""
+    from config.wsgi import application
+
+    environ: dict = {}
+    setup_testing_defaults(environ)
+    environ.update(
+        PATH_INFO=f"/api/v1/route/{number}",
+        HTTP_HOST="testserver",
+        SERVER_NAME="testserver",
+        HTTP_AUTHORIZATION=f"Bearer {key}",
+    )
+    status = []
+    b"".join(application(environ, lambda s, headers, exc_info=None: status.append(s)))
+    return status[0]
+
+
+def test_the_routing_fast_path_survives_a_dropped_connection_in_one_lookup(pooled):
+    from api.models import ApiToken
+
+    from .conftest import World
+
+    world = World("R")
+    did = world.did()
+    _token, key = ApiToken.issue(name="switch", reseller=world.reseller)
+    assert _route(did.number, key).startswith("200")
+    pid = _backend_pid()
+    _terminate(pid)
+
+    assert _route(did.number, key).startswith("200")  # reconnected within the lookup
+    assert _backend_pid() != pid
