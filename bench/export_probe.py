@@ -1,6 +1,7 @@
 """Measures one CSV export in a fresh process: wall time and peak memory.
 
     python -m bench.export_probe view <url> <user id>   # GET through django.test.Client
+    python -m bench.export_probe job <user id>           # the background export job's work
     python -m bench.export_probe copy                    # COPY (SELECT ...) TO STDOUT
 
 Prints one JSON line: seconds, bytes, lines, status, rss_before_mb, peak_mb, peak_growth_mb.
@@ -70,6 +71,45 @@ def _view(url: str, user_id: int) -> dict:
     }
 
 
+def _job(user_id: int) -> dict:
+    """What a big export is: the page hands it to a job, and the worker writes its file
+    (``jobs.services.run``, here in this process). The job and its file are removed after."""
+    from accounts.models import User
+    from jobs import services
+    from jobs.models import Job
+
+    user = User.objects.get(pk=user_id)
+    job = Job.objects.create(
+        kind=Job.Kind.EXPORT_CSV,
+        user=user,
+        reseller_id=user.reseller_id,
+        params={"q": "", "file_name": "benchmark.csv"},
+    )
+    rss = _rss_mb()
+    t0 = time.perf_counter()
+    services.run(job.pk)
+    seconds = time.perf_counter() - t0
+    job.refresh_from_db()
+    size = lines = 0
+    if job.status == Job.Status.DONE and job.file_path:
+        with open(job.file_path, "rb") as f:
+            for chunk in iter(lambda: f.read(1 << 20), b""):
+                size += len(chunk)
+                lines += chunk.count(b"\n")
+    result = {
+        "status": 200 if job.status == Job.Status.DONE else 500,
+        "streaming": False,
+        "seconds": seconds,
+        "bytes": size,
+        "lines": lines,
+        "rss_before_mb": rss,
+        "message": job.message,
+    }
+    services.remove_file(job.file_path)
+    job.delete()
+    return result
+
+
 def _copy() -> dict:
     from django.db import connection
 
@@ -90,7 +130,12 @@ def main(argv: list[str]) -> None:
     import django
 
     django.setup()
-    result = _view(argv[1], int(argv[2])) if argv[0] == "view" else _copy()
+    if argv[0] == "view":
+        result = _view(argv[1], int(argv[2]))
+    elif argv[0] == "job":
+        result = _job(int(argv[1]))
+    else:
+        result = _copy()
     result["peak_mb"] = _peak_mb()
     result["peak_growth_mb"] = max(0.0, result["peak_mb"] - result["rss_before_mb"])
     print(json.dumps(result))

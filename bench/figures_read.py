@@ -37,7 +37,7 @@ class ReadFigures:
 
     def fig3_export(self) -> None:
         n = self.n
-        timing = self.row(3, f"CSV export of {n:,} DIDs, streamed", "s", "<= 5 s", "max", 5)
+        timing = self.row(3, f"CSV export of {n:,} DIDs", "s", "<= 5 s", "max", 5)
         memory = self.row(3, "CSV export, peak memory growth", "MB", "< 300 MB", "max", 300)
         timing.baseline_name = memory.baseline_name = "COPY (SELECT ...) TO STDOUT"
         self.say("3: baseline COPY TO STDOUT")
@@ -51,11 +51,16 @@ class ReadFigures:
             return
         self.say(f"3: export through GET {url}")
         ours = self._probe("view", url, str(self.user.pk))
+        how = f"GET {url}"
+        if ours["status"] == 302:  # this many rows: the page hands the export to a job
+            self.say("3: export as the page does at this size: a background job writes the file")
+            ours = self._probe("job", str(self.user.pk))
+            how = "the export job (jobs.services.run) writing its file; the page answers 302"
         if ours["status"] != 200:
             raise RuntimeError(f"GET {url} answered {ours['status']}")
         timing.ours, memory.ours = ours["seconds"], ours["peak_growth_mb"]
         timing.notes = (
-            f"{ours['lines']:,} lines, {ours['bytes'] / 2**20:,.0f} MB, "
+            f"{how}: {ours['lines']:,} lines, {ours['bytes'] / 2**20:,.0f} MB, "
             f"streaming={ours['streaming']}; COPY: {copy['lines']:,} lines"
         )
         memory.notes = f"peak RSS {ours['peak_mb']:,.0f} MB (COPY process {copy['peak_mb']:,.0f})"
