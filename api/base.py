@@ -62,11 +62,19 @@ def form_data(request, *, reseller: bool = True) -> dict:
         data = dict(source)
     else:
         raise ValidationError({"non_field_errors": ["Send the fields as a JSON object."]})
-    for key, value in data.items():
-        if isinstance(value, list | tuple):
+    for key, value in list(data.items()):
+        # As an HTML form sends them: text. A page's form field then reads it as on the page
+        # (a date field never meets a JSON true).
+        if value is None:
+            del data[key]
+        elif isinstance(value, bool):
+            data[key] = "true" if value else "false"
+        elif isinstance(value, list | tuple):
             data[key] = ", ".join(str(v) for v in value)
         elif isinstance(value, dict):
             raise ValidationError({key: [f"{key}: a value, not an object."]})
+        elif not isinstance(value, str):
+            data[key] = str(value)
     user = request.user
     if reseller and not data.get("reseller") and getattr(user, "reseller_id", None):
         data["reseller"] = user.reseller_id

@@ -28,7 +28,7 @@ from clients.tables import AccountTable, ClientTable
 from imports import selectors as import_selectors
 from imports import services as import_services
 from imports.choices import Status as ImportStatus
-from imports.forms import ImportUploadForm
+from imports.forms import ImportUploadForm, MappingForm
 from imports.tables import ImportTable
 from inventory import lifecycle
 from jobs.filtersets import JobFilterSet
@@ -218,10 +218,40 @@ class ImportViewSet(Resource, mixins.CreateModelMixin):
         )
         checked(form)
         job = import_services.upload(**form.upload_args(), user=request.user)
-        import_services.choose_columns(job, mapping=job.mapping, has_header=job.has_header)
+        try:
+            mapping, has_header = self._columns(request, job)
+        except ValidationError:
+            import_services.cancel(job)  # nothing is kept of a refused upload
+            raise
+        import_services.choose_columns(job, mapping=mapping, has_header=has_header)
         job.refresh_from_db()
         code = status.HTTP_202_ACCEPTED if job.status == ImportStatus.RUNNING else 201
         return Response(s.ImportSerializer(job).data, status=code)
+
+    @staticmethod
+    def _columns(request, job) -> tuple[list[str], bool]:
+        """The columns' fields (``mapping``: one field name or "" per column; default: as
+        read from the header) and ``has_header``, checked by step 2's own form."""
+        given = request.data.get("mapping")
+        if given in (None, ""):
+            return job.mapping, job.has_header
+        names = given.split(",") if isinstance(given, str) else given
+        if not isinstance(names, list) or len(names) != len(job.mapping):
+            raise ValidationError(
+                {
+                    "mapping": [
+                        f"Mapping: one field (or an empty one) for each of the file's "
+                        f"{len(job.mapping):,} columns."
+                    ]
+                }
+            )
+        data = {f"col_{i}": str(name).strip() for i, name in enumerate(names)}
+        header = str(request.data.get("has_header", job.has_header)).lower()
+        if header in ("1", "true", "on", "yes"):
+            data["has_header"] = "on"
+        form = MappingForm(data, columns=len(job.mapping))
+        checked(form)
+        return form.mapping(), form.cleaned_data["has_header"]
 
     @extend_schema(request=s.ApplyRequest, responses=s.ImportSerializer)
     @action(detail=True, methods=["post"])

@@ -461,6 +461,13 @@ class MoveResultSerializer(serializers.Serializer):
 
 class ImportRequest(serializers.Serializer):
     file = serializers.FileField()
+    mapping = serializers.CharField(
+        required=False,
+        help_text="The field of each column, comma-separated (did, status, operator, tag, "
+        "notes, client, account, after_hold, reseller, hold_days; empty: skip). Default: "
+        "as read from the header.",
+    )
+    has_header = serializers.BooleanField(required=False)
     operator = serializers.IntegerField(required=False)
     status = serializers.ChoiceField(choices=INITIAL)
     after_hold = serializers.ChoiceField(choices=AfterHold.choices)

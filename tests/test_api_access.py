@@ -198,6 +198,8 @@ def test_bad_bodies_are_a_400_never_a_500(api_a, world):
         ("packages/", {"name": "P", "did_allowance": "many", "hold_days": 1}),
         ("clients/", ["not", "an", "object"]),
         ("operators/", {"name": {"nested": 1}}),
+        ("subscriptions/", {"client": True, "package": 1.5, "start_date": True}),
+        ("packages/", {"name": None, "did_allowance": [1, 2], "hold_days": False}),
     ):
         response = api_a.post(path, body)
         assert response.status_code == 400, (path, response.content)

@@ -6,6 +6,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from audit.models import AuditRecord
 from clients.models import Account, Client
+from imports.models import ImportJob
 from inventory.choices import Status
 from inventory.models import DID
 from jobs.models import Job
@@ -378,3 +379,28 @@ def test_a_change_set_is_summed_up(api_a, world, other_world):
     their_set = AuditRecord.objects.filter(object_id=theirs.pk).first().change_set
     assert api_a.get(f"audit/change-sets/{their_set}/").status_code == 404
     assert api_a.get("audit/change-sets/------------------------------------/").status_code == 400
+
+
+def test_an_import_takes_the_columns_fields_and_refuses_a_bad_mapping(client, world, import_dir):
+    key = token_for(world.user)
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {key}"}
+
+    def upload(**extra):
+        content = b"number,label\n4155559100,gold\n4155559101,gold\n"
+        body = {
+            "file": SimpleUploadedFile("d.csv", content),
+            "operator": world.operator.pk,
+            "status": "in_stock",
+            "after_hold": "in_stock",
+            **extra,
+        }
+        return client.post("/api/v1/imports/", body, **headers)
+
+    response = upload(mapping="did,tag", has_header="true")
+    assert response.status_code == 201, response.content
+    assert response.json()["mapping"] == ["did", "tag"]
+    assert response.json()["counts"]["created"] == 2
+    for bad in ("did", "did,tag,notes", "tag,notes", "did,nonsense"):
+        refused = upload(mapping=bad)
+        assert refused.status_code == 400, (bad, refused.content)
+    assert ImportJob.objects.count() == 1  # a refused upload keeps nothing
