@@ -146,7 +146,7 @@ class DIDViewSet(Resource, mixins.DestroyModelMixin):
         return self._one(request, lifecycle.release_now)
 
     @extend_schema(request=s.StatusRequest, responses=s.MoveResultSerializer)
-    @action(detail=True, methods=["post"], url_path="set-status")
+    @action(detail=True, methods=["post"], url_path="set-status", url_name="set_status")
     def set_status(self, request, pk=None):
         """Set Status to: the manual move that leads to ``status``."""
         did = self.get_object()

@@ -281,7 +281,11 @@ class AuditViewSet(Resource):
         return audit_selectors.records_for(user.reseller_id, every_reseller=is_admin(user))
 
     @extend_schema(responses=s.ChangeSetSerializer)
-    @action(detail=False, url_path=r"change-sets/(?P<change_set>[0-9a-fA-F-]{32,36})")
+    @action(
+        detail=False,
+        url_path=r"change-sets/(?P<change_set>[0-9a-fA-F-]{32,36})",
+        url_name="change_set",
+    )
     def change_set(self, request, change_set=None):
         """One change set: who did it, when, and how many records of each action; its
         records are ``audit/?change_set=<id>``."""

@@ -12,7 +12,17 @@ from . import dids, resources, views
 
 app_name = "api"
 
-router = DefaultRouter()
+
+class Router(DefaultRouter):
+    """DRF's router with the project's URL names: ``api:did_list``, ``api:did_detail``,
+    ``api:did_set_status`` (``<model>_<action>``, as every app names its URLs)."""
+
+    routes = [route._replace(name=route.name.replace("-", "_")) for route in DefaultRouter.routes]
+    root_view_name = "api_root"
+    include_format_suffixes = False  # JSON only: no dids.json twins of every URL
+
+
+router = Router()
 router.register("dids", dids.DIDViewSet, basename="did")
 router.register("operators", resources.OperatorViewSet, basename="operator")
 router.register("resellers", resources.ResellerViewSet, basename="reseller")
