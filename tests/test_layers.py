@@ -20,6 +20,7 @@ PACKAGES = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["importl
 ALLOWED_INNER_IMPORTS = {
     # A standalone script: it imports the models only after its main() ran django.setup().
     ("bench/export_probe.py", "_view"): "after django.setup()",
+    ("bench/export_probe.py", "_job"): "after django.setup()",
 }
 
 
