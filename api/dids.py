@@ -36,8 +36,14 @@ from . import serializers as s
 from .base import Resource, actor_of, checked, form_data, moved
 
 IDS_MAX = 10_000
-# The status each move leads to ("Set Status to", as Mass Edit runs it); release has none.
-MOVES = {"block": Status.BLOCKED, "activate": Status.ACTIVE, "hold": Status.ON_HOLD}
+# The moves named in the URL and the status each leads to, from the lifecycle's own table of
+# manual moves (block -> Blocked, activate -> Active, hold -> On Hold); release leads to each
+# DID's after-hold status and set-status to the one asked for.
+MOVES = {
+    str(trigger): status
+    for status, trigger in lifecycle.MANUAL_TRIGGER.items()
+    if trigger != lifecycle.Trigger.SET_STATUS
+}
 
 
 class DIDViewSet(Resource, mixins.DestroyModelMixin):
