@@ -6,4 +6,6 @@ class ApiConfig(AppConfig):
     verbose_name = "API"
 
     def ready(self):
-        from . import schema  # noqa: F401 - registers the token scheme with drf-spectacular
+        from . import audit_kinds, schema  # noqa: F401 - schema registers the token scheme
+
+        audit_kinds.register()  # how the Audit Log names API tokens

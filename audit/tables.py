@@ -1,5 +1,6 @@
-"""The Audit Log: its columns and its one sort, newest first (by id, a keyset: the log grows
-into millions of records, and a page deep in it costs what the first one does)."""
+"""The Audit Log and a change set's entries: their columns and their one sort, newest first
+(by id, a keyset: the log grows into millions of records, and a page deep in it costs what
+the first one does)."""
 
 from core.tables import Column, Table
 
@@ -10,8 +11,16 @@ class AuditTable(Table):
         Column("user", "User"),
         Column("action", "Action"),
         Column("object", "Object"),
-        Column("before", "Before"),
-        Column("after", "After"),
+        Column("what", "What changed"),
         Column("change_set", "Change set"),
+    ]
+    default_sort = "-id"
+
+
+class ChangeSetTable(Table):
+    columns = [
+        Column("id", "When", ("id",)),
+        Column("object", "Object"),
+        Column("what", "What changed"),
     ]
     default_sort = "-id"

@@ -1,16 +1,45 @@
-"""The Audit Log: configuration on the shared list view (``core.views.ObjectListView``)."""
+"""The Audit Log, a change set's page and its Revert: configuration on the shared list view
+(``core.views.ObjectListView``); the words come from ``audit.selectors.worded``."""
+
+import uuid
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.views.decorators.http import require_POST
 
 from accounts.tenancy import is_admin
 from core import views as generic
+from core.charts import bars
 
-from . import selectors
+from . import revert, selectors, wording
 from .filtersets import AuditFilterSet
-from .tables import AuditTable
+from .services import Actor
+from .tables import AuditTable, ChangeSetTable
+
+CHART_COLOR = "#3b7be0"
+
+
+def _change_set_id(value: str) -> uuid.UUID:
+    """The change set a URL names (its public id); anything else is a 404."""
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        raise Http404("No such change set.") from None
+
+
+def visible(user):
+    """The records ``user`` may see: every reseller's for a platform admin, else their own
+    reseller's."""
+    return selectors.records_for(user.reseller_id, every_reseller=is_admin(user))
 
 
 class AuditListView(generic.ObjectListView):
-    """Newest first, filtered by object, change set, action or user; a reseller's user sees
-    their reseller's records only. A filter that is not valid is a 400 that names it."""
+    """Newest first, searched by DID, operator, client, package, subscription, user, action,
+    change set and dates; a reseller's user sees their reseller's records only. A search that
+    is not valid is a 400 that names the field."""
 
     filterset = AuditFilterSet
     table = AuditTable
@@ -21,17 +50,70 @@ class AuditListView(generic.ObjectListView):
     invalid_status = 400
 
     def get_queryset(self, request):
-        user = request.user
-        return selectors.records_for(user.reseller_id, every_reseller=is_admin(user))
+        return visible(request.user)
 
     def page_queryset(self, qs):
         return selectors.listed(qs)
 
     def decorate(self, request, rows):
-        self.first = rows[0] if rows else None
+        selectors.worded(rows)
+
+
+class ChangeSetView(generic.ObjectListView):
+    """One change set: what, who, when; how many objects changed and how (a chart of the
+    counts by from → to); its entries, paged; and its Revert button. A change set the user
+    may not see (another reseller's) is a 404."""
+
+    table = ChangeSetTable
+    template_name = "audit/change_set.html"
+    page_sizes = (50, 100, 500)
+
+    def get(self, request, change_set):
+        self.change_set = change_set = _change_set_id(change_set)
+        self.summary = selectors.change_set_summary(visible(request.user), change_set)
+        if self.summary is None:
+            raise Http404("No such change set.")
+        return super().get(request)
+
+    def get_queryset(self, request):
+        return selectors.in_change_set(visible(request.user), self.change_set)
+
+    def page_queryset(self, qs):
+        return selectors.listed(qs)
+
+    def decorate(self, request, rows):
+        selectors.worded(rows)
 
     def extra_context(self, request):
-        shown = self.first
-        if request.GET.get("object_type") == "did" and shown is not None:
-            return {"title": f"History of DID {shown.object_repr}"}
-        return {}
+        summary = self.summary
+        actions = summary["actions"]
+        types = selectors.entries_by_type(visible(request.user), self.change_set)
+        counts = selectors.transitions(visible(request.user), self.change_set)
+        chart = [(f"{c['kind_label']}: {c['label']}", c["count"], CHART_COLOR) for c in counts]
+        return {
+            "title": "Change set",
+            "summary": summary,
+            "action_labels": [wording.action_label(a) for a in actions],
+            "transitions": counts,
+            "chart": bars(chart, width=640, label_w=240) if len(chart) > 1 else None,
+            "revertible": revert.revertible(types),
+            "revert_url": reverse("audit:change_set_revert", args=[self.change_set]),
+        }
+
+
+@login_required
+@require_POST
+def change_set_revert(request, change_set):
+    """Revert a change set as a new one, then show the new one: what it restored, and
+    what it did not, with the reason."""
+    change_set = _change_set_id(change_set)
+    entries = selectors.entries_by_type(visible(request.user), change_set)
+    if not entries:
+        raise Http404("No such change set.")
+    actor = Actor.for_user(request.user)
+    result = revert.revert(entries, actor=actor)
+    level = messages.success if not result.refusals else messages.warning
+    level(request, result.message)
+    if result.restored or result.deleted:
+        return redirect("audit:change_set", change_set=actor.change_set)
+    return redirect("audit:change_set", change_set=change_set)

@@ -225,6 +225,7 @@ def assign(request, pk: int):
         form_messages(request, form)
         return _dids_tab(request, client, assign_form=form, stock_data=request.POST)
     data = form.cleaned_data
+    actor = Actor.for_user(request.user)
     try:
         result = assigning.assign_dids(
             client,
@@ -233,7 +234,7 @@ def assign(request, pk: int):
             ids=data["ids"],
             spec=form.spec,
             user=request.user,
-            actor=Actor.for_user(request.user),
+            actor=actor,
         )
     except DID.DoesNotExist:
         raise Http404("No such DID.") from None
@@ -242,8 +243,11 @@ def assign(request, pk: int):
         return _dids_tab(request, client, assign_form=form, stock_data=request.POST)
     messages.success(
         request,
-        f"Assigned {text.count(result.moved, 'DID')} to {data['account']} "
-        f"under {data['subscription'].package.name}.",
+        generic.with_change_set(
+            f"Assigned {text.count(result.moved, 'DID')} to {data['account']} "
+            f"under {data['subscription'].package.name}.",
+            actor.change_set,
+        ),
     )
     return redirect("clients:client_dids", pk=client.pk)
 

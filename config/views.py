@@ -6,6 +6,7 @@ from django.http import JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
 
+from core.charts import bars as _bars
 from inventory import selectors as inventory_selectors
 from inventory.choices import Status
 
@@ -17,32 +18,6 @@ BAR_COLORS = {
     Status.ON_HOLD: "#8b4fd6",
     Status.ARCHIVE: "#8a9aa6",
 }
-
-
-def _bars(rows, width=560, bar=26, gap=8, label_w=150):
-    """Horizontal bar chart geometry for a server-rendered SVG: rows of (label, value, color)."""
-    top = max([v for _l, v, _c in rows] + [1])
-    out = []
-    for i, (label, value, color) in enumerate(rows):
-        w = 0 if not value else max(2, round((width - label_w - 90) * value / top))
-        out.append(
-            {
-                "label": label,
-                "value": value,
-                "color": color,
-                "y": i * (bar + gap),
-                "w": w,
-                "text_x": label_w + w + 6,
-            }
-        )
-    return {
-        "rows": out,
-        "height": len(rows) * (bar + gap),
-        "width": width,
-        "bar": bar,
-        "label_w": label_w,
-        "text_y": bar // 2 + 5,
-    }
 
 
 @login_required

@@ -23,8 +23,10 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.http import Http404, HttpResponseRedirect, QueryDict
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils.html import format_html
 from django.views import View
 
+from audit import selectors as audit_selectors
 from audit.services import Actor
 from jobs import services as jobs
 
@@ -33,6 +35,20 @@ from .paging import paginate
 from .tables import Table
 
 PAGE_SIZES = (20, 50, 100, 500)
+CHANGE_SET_LINK = "See the change set"
+
+
+def with_change_set(message: str, change_set):
+    """``message`` and a link to the change set that holds what the action changed: the end
+    of every bulk action's message (none when the action changed nothing)."""
+    if not audit_selectors.change_set_exists(change_set):
+        return message
+    url = reverse("audit:change_set", args=[change_set])
+    return format_html(
+        '{} <a href="{}" class="change-set-link">{}</a>', message, url, CHANGE_SET_LINK
+    )
+
+
 # The parameters of one page of a list: dropped from a link to another sort, size or search.
 NAV_KEYS = ("after", "before", "last", "start", "page")
 
@@ -403,13 +419,12 @@ class BulkEditView(ScopedMixin, View):
             return HttpResponseRedirect(back)
         if started:
             return started
+        actor = Actor.for_user(request.user)
         try:
-            said = self.perform(
-                selection, form, actor=Actor.for_user(request.user), request=request
-            )
+            said = self.perform(selection, form, actor=actor, request=request)
         except self.errors as exc:
             self._say(request, str(exc))
         else:
             message, level = (said, "success") if isinstance(said, str) else said
-            getattr(messages, level)(request, message)
+            getattr(messages, level)(request, with_change_set(message, actor.change_set))
         return HttpResponseRedirect(back)

@@ -19,6 +19,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from core import views as generic
 from inventory.choices import AfterHold
 from inventory.choices import Status as DIDStatus
 from jobs import services as jobs
@@ -159,7 +160,8 @@ def did_import_apply(request, pk):
         return redirect("imports:did_import_job", pk=job.pk)
     job.refresh_from_db()
     if job.status == Status.DONE:
-        messages.success(request, services.outcome_text(job, ImportReport.of(job.counts)))
+        message = services.outcome_text(job, ImportReport.of(job.counts))
+        messages.success(request, generic.with_change_set(message, job.change_set))
     return redirect("imports:did_import_job", pk=job.pk)
 
 

@@ -10,6 +10,7 @@ class InventoryConfig(AppConfig):
     def ready(self):
         CharField.register_lookup(Length)
 
-        from . import jobs  # the app registry is ready: its models may be imported now
+        from . import audit_kinds, jobs  # the app registry is ready: its models may be imported now
 
         jobs.register()  # New DIDs, Mass Edit and the exports run as background jobs
+        audit_kinds.register()  # how the Audit Log names DIDs, and reverts their changes

@@ -272,6 +272,59 @@ def update_dids(selection: Selection, changes: dict, *, actor: Actor) -> int:
         return cur.rowcount
 
 
+# How each plain field's earlier value is read back from an audit entry's JSON.
+_RESTORE_SQL = {
+    "after_hold_status": "r.before->>'after_hold_status'",
+    "tag": "COALESCE(r.before->>'tag', '')",
+    "notes": "COALESCE(r.before->>'notes', '')",
+    "hold_days": "(r.before->>'hold_days')::integer",
+    "operator_id": "(r.before->>'operator_id')::bigint",
+}
+
+
+@lifecycle.retry_deadlock
+def restore_fields(selection: Selection, rows_sql: str, rows_params=(), *, actor: Actor) -> int:
+    """Put back the earlier plain fields (``EDITABLE_FIELDS``) of the selected DIDs, each its
+    own: ``rows_sql`` returns ``(id, before)`` rows, ``before`` a JSON object of the fields to
+    restore (a revert's entries). Only rows whose value really changes are touched and
+    logged. Returns how many changed."""
+    sel_sql, sel_params = selection_sql(selection)
+    assignments = ", ".join(
+        f"{col} = CASE WHEN r.before ? '{col}' THEN {expr} ELSE t.{col} END"
+        for col, expr in _RESTORE_SQL.items()
+    )
+    differs = " OR ".join(
+        f"(r.before ? '{col}' AND o.{col} IS DISTINCT FROM {expr})"
+        for col, expr in _RESTORE_SQL.items()
+    )
+
+    def snapshot(alias):
+        pairs = ", ".join(f"'{c}', {alias}.{c}" for c in EDITABLE_FIELDS)
+        return (
+            f"(SELECT jsonb_object_agg(f.key, f.value) FROM jsonb_each(jsonb_build_object({pairs}))"
+            " f WHERE r.before ? f.key)"
+        )
+
+    with transaction.atomic(), connection.cursor() as cur:
+        lifecycle.lock_in_order(sel_sql, sel_params)
+        cur.execute(
+            f"""
+            WITH changed AS (
+                UPDATE {TABLE} AS t SET {assignments}, updated_at = clock_timestamp()
+                FROM ({rows_sql}) AS r(id, before), {TABLE} AS o
+                WHERE t.id = r.id AND o.id = r.id AND o.id IN ({sel_sql}) AND ({differs})
+                RETURNING t.id, t.number, t.reseller_id,
+                          {snapshot("o")} AS before, {snapshot("t")} AS after
+            )
+            INSERT INTO {AUDIT_TABLE} ({AUDIT_INSERT_COLUMNS})
+            SELECT %s, now(), %s, %s, 'revert', 'did', id, number, reseller_id, before, after, ''
+            FROM changed
+            """,
+            [*rows_params, *sel_params, actor.change_set, actor.user_id, actor.username],
+        )
+        return cur.rowcount
+
+
 STALE_DID_MESSAGE = "This DID changed since you opened it; reload the page to see the change."
 
 

@@ -13,6 +13,7 @@ from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_POST
 
 from accounts.tenancy import is_admin, resellers_for, scoped
+from audit import selectors as audit_selectors
 from audit.services import Actor
 from core import views as generic
 from jobs import services as jobs
@@ -149,7 +150,9 @@ def did_new(request):
         except DIDsExist as exc:
             existing = exc
         else:
-            messages.success(request, created_message(result))
+            messages.success(
+                request, generic.with_change_set(created_message(result), result.change_set)
+            )
             return redirect(back)
     return _did_new_page(request, form, existing)
 
@@ -286,9 +289,23 @@ class DIDDeleteView(generic.ObjectDeleteView):
 
 @login_required
 def did_history(request, pk):
+    """The DID's timeline: created, each status change from → to, assignments with client,
+    account and package, holds with their end, releases, and edits with each field's before
+    → after; who and which change set, for each."""
     did = _did(request, pk)
-    return redirect(
-        reverse("audit:audit_list") + "?" + urlencode({"object_type": "did", "object_id": did.pk})
+    user = request.user
+    records = audit_selectors.records_for(user.reseller_id, every_reseller=is_admin(user))
+    events, older = audit_selectors.history(records, "did", did.pk)
+    query = urlencode({"object_type": "did", "object_id": did.pk})
+    return render(
+        request,
+        "inventory/did_history.html",
+        {
+            "did": did,
+            "events": events,
+            "older": older,
+            "audit_url": reverse("audit:audit_list") + "?" + query,
+        },
     )
 
 

@@ -3,3 +3,8 @@ from django.apps import AppConfig
 
 class SubscriptionsConfig(AppConfig):
     name = "subscriptions"
+
+    def ready(self):
+        from . import audit_kinds  # the app registry is ready: its models may be imported
+
+        audit_kinds.register()  # how the Audit Log names and links this app's objects

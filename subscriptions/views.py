@@ -103,10 +103,12 @@ def subscription_action(request, pk: int, action: str):
     """Cancel or Reactivate (``ACTIONS``), then back to the page the button was on."""
     sub = get_object_or_404(_subscriptions(request.user), pk=pk)
     service, done = ACTIONS[action]
+    actor = Actor.for_user(request.user)
     try:
-        result = service(sub, actor=Actor.for_user(request.user))
+        result = service(sub, actor=actor)
     except lifecycle.LifecycleError as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, f"{_label(sub)} {done.format(result.moved)}")
+        message = f"{_label(sub)} {done.format(result.moved)}"
+        messages.success(request, generic.with_change_set(message, actor.change_set))
     return redirect(_back(request))

@@ -23,7 +23,7 @@ from .params_support import LIST_PAGES
     ("param", "value", "message"),
     [
         ("username", "a\x00b", "User: Null characters are not allowed."),
-        ("action", "\x00", "Action: Null characters are not allowed."),
+        ("action", "\x00", "Action: choose one of the list."),
         ("object_type", "did\x00", "Object type: Null characters are not allowed."),
         ("object_type", "x" * 33, "Object type: at most 32 characters."),
         ("object_id", "abc", "Object id: enter an id"),
@@ -167,8 +167,9 @@ def test_audit_log_of_a_huge_value_stays_small(client, scene):
         assert resp.status_code == 200
         html = resp.content.decode()
         assert len(resp.content) < 100_000, len(resp.content)
-        assert "notes: " + "N" * 200 + "…" in html  # cut to 200 characters and an ellipsis
+        # Cut to 200 characters and an ellipsis.
+        assert "Notes</span>: " + "N" * 200 + "… → " + "N" * 200 + "…" in html
         assert "N" * 201 not in html
-        assert "tag: gold" in html  # short values whole
+        assert "Tag</span>: — → gold" in html  # short values whole
         assert "and 4,988 more fields" in html  # 12 of 5,000 fields shown
         assert AuditRecord.objects.filter(object_id=did.pk, action="edit").count() == 4

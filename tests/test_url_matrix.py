@@ -39,6 +39,16 @@ def _job(w):
     return Job.objects.create(kind=Job.Kind.CREATE_DIDS, user=w.user, reseller=w.reseller, total=1)
 
 
+def _change_set(w):
+    """A change set of ``w``'s reseller: a DID archived (a revert brings it back)."""
+    from audit.services import Actor
+    from inventory import lifecycle
+
+    actor = Actor.for_user(w.user)
+    lifecycle.set_status(w.did(), Status.ARCHIVE, actor=actor)
+    return actor.change_set
+
+
 ROWS = [
     Row("home"),
     Row("inventory:did_list"),
@@ -76,8 +86,15 @@ ROWS = [
     Row("inventory:did_release", did_of(Status.ON_HOLD), method="post", owner=(302,)),
     Row("inventory:did_delete", did_of()),
     Row("inventory:did_delete", did_of(), method="post", owner=(302,)),
-    Row("inventory:did_history", did_of(), owner=(302,)),
+    Row("inventory:did_history", did_of()),
     Row("audit:audit_list"),
+    Row("audit:change_set", lambda w: {"change_set": _change_set(w)}),
+    Row(
+        "audit:change_set_revert",
+        lambda w: {"change_set": _change_set(w)},
+        method="post",
+        owner=(302,),
+    ),
     Row("operators:operator_list"),
     Row("operators:operator_add"),
     Row(

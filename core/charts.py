@@ -1,0 +1,28 @@
+"""Charts drawn on the server: geometry for an SVG that the template writes (no script, no
+style attribute: the Content-Security-Policy allows neither inline)."""
+
+
+def bars(rows, width=560, bar=26, gap=8, label_w=150):
+    """Horizontal bar chart geometry for a server-rendered SVG: rows of (label, value, color)."""
+    top = max([v for _l, v, _c in rows] + [1])
+    out = []
+    for i, (label, value, color) in enumerate(rows):
+        w = 0 if not value else max(2, round((width - label_w - 90) * value / top))
+        out.append(
+            {
+                "label": label,
+                "value": value,
+                "color": color,
+                "y": i * (bar + gap),
+                "w": w,
+                "text_x": label_w + w + 6,
+            }
+        )
+    return {
+        "rows": out,
+        "height": len(rows) * (bar + gap),
+        "width": width,
+        "bar": bar,
+        "label_w": label_w,
+        "text_y": bar // 2 + 5,
+    }
