@@ -19,6 +19,10 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from .models import ChangeSet, Entry
+from .services import Actor, record
+
+# What the log shows as the user of a purge: the beat task.
+MAINTAIN_TASK = "audit.tasks.maintain"
 
 PARTITION = re.compile(r"^audit_entry_(\d{4})_(\d{2})$")
 
@@ -65,10 +69,12 @@ def partitions() -> list[tuple[str, dt.datetime]]:
     return sorted(found, key=lambda p: p[1])
 
 
-def purge(days: int | None = None, now: dt.datetime | None = None) -> list[str]:
+def purge(
+    days: int | None = None, now: dt.datetime | None = None, actor: Actor | None = None
+) -> list[str]:
     """Drop the months that ended more than ``days`` days ago (default
-    ``AUDIT_RETENTION_DAYS``; None keeps everything) and their change sets. Returns the
-    dropped partitions' names."""
+    ``AUDIT_RETENTION_DAYS``; None keeps everything) and their change sets, and record that
+    (a "purge" change set, by the task). Returns the dropped partitions' names."""
     days = settings.AUDIT_RETENTION_DAYS if days is None else days
     if days is None:
         return []
@@ -83,5 +89,14 @@ def purge(days: int | None = None, now: dt.datetime | None = None) -> list[str]:
         cur.execute(
             f"DELETE FROM {Entry._meta.db_table}_default WHERE created_at < %s", [keep_from]
         )
-        ChangeSet.objects.filter(created_at__lt=keep_from).delete()
+        purged = ChangeSet.objects.filter(created_at__lt=keep_from).delete()[0]
+        if dropped or purged:
+            record(
+                actor or Actor.system(MAINTAIN_TASK),
+                action="purge",
+                object_type="auditlog",
+                object_id=None,
+                object_repr=f"before {keep_from:%Y-%m-%d}",
+                before={"kept_from": keep_from, "partitions": dropped, "change_sets": purged},
+            )
     return dropped

@@ -3,11 +3,11 @@
 here inside its own transaction. Nothing relies on signals, so no path can skip the log.
 
 Who acts
-    ``Actor.for_user(request.user)`` in a view, ``Actor.system("hold expiry")`` in a task (the
-    task's name is the "user"). ``actor.change_set`` is the change set's public id (a UUID):
-    every write made with the same actor lands in the same change set, whichever service
-    makes it. ``actor.request_id`` is taken from the request being served
-    (``audit.middleware.RequestIdMiddleware``).
+    ``Actor.for_user(request.user)`` in a view; in a task ``Actor.system(name)`` with the
+    task's name (``"inventory.tasks.expire_holds"``), which the log shows as its user.
+    ``actor.change_set`` is the change set's public id (a UUID): every write made with the
+    same actor lands in the same change set, whichever service makes it.
+    ``actor.request_id`` is the request being served (``audit.middleware``).
 
 One object at a time
     ``record(actor, action=..., object_type=..., object_id=..., object_repr=..., reseller_id=

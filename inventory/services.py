@@ -194,6 +194,12 @@ def _insert(spec, operator, status, after_hold, tag, notes, hold_days, actor) ->
         return cur.rowcount
 
 
+def begin_mass_edit(actor: Actor, *, deleting: bool) -> None:
+    """A Mass Edit is one user action: its change set is opened as "mass_edit" (or
+    "mass_delete") before its status moves and field edits add their entries to it."""
+    audit.open_change_set(actor, "mass_delete" if deleting else "mass_edit")
+
+
 EDITABLE_FIELDS = ("after_hold_status", "tag", "notes", "hold_days", "operator_id")
 
 

@@ -27,6 +27,7 @@ from .scoping import dids_for
 from .services import (
     DIDsExist,
     StaleDID,
+    begin_mass_edit,
     create_dids,
     created_message,
     delete_dids,
@@ -351,6 +352,7 @@ class DIDBulkEditView(generic.BulkEditView):
     def perform(self, selection, form, *, actor, request):
         promised = outcomes.promised_count(request.POST.get("promised"))
         with transaction.atomic():
+            begin_mass_edit(actor, deleting=self.deleting(form))
             if self.deleting(form):
                 deleted = delete_dids(selection, actor=actor, strict=False)
                 outcome = outcomes.delete_outcome(deleted, promised)
