@@ -14,7 +14,7 @@ from django.db import transaction
 
 from config import text
 
-from . import registry
+from . import registry, services
 
 
 @dataclass
@@ -72,11 +72,13 @@ def revertible(object_types) -> bool:
     return bool(types) and types <= set(registry.REVERTERS)
 
 
-def revert(entries_by_type: dict, *, actor) -> Reverted:
-    """Revert the entries of one change set (``{object_type: entries}``, each a queryset of
-    the entries the user may see) as ``actor``'s new change set, in one transaction."""
+def revert(entries_by_type: dict, *, actor, reverting) -> Reverted:
+    """Revert the entries of change set ``reverting`` (its public id; ``{object_type:
+    entries}``, each a queryset of the entries the user may see) as ``actor``'s new change
+    set, a "revert", in one transaction."""
     result = Reverted(change_set=actor.change_set)
     with transaction.atomic():
+        services.open_change_set(actor, "revert", message=f"Revert of change set {reverting}")
         for object_type, entries in sorted(entries_by_type.items()):
             reverter = registry.REVERTERS.get(object_type)
             if reverter is None:

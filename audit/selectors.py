@@ -1,13 +1,80 @@
 """Reads of the audit log. ``audit`` imports no domain app: the caller says whether the user
-sees every reseller's records (a platform admin) or only their reseller's."""
+sees every reseller's records (a platform admin) or only their reseller's.
+
+Change sets (one per user action) and their entries (one per changed object):
+
+* ``change_sets_for(reseller_id, every_reseller=...)``: the change sets a user may see
+  (a reseller's user: those whose every entry is their reseller's), newest first;
+* ``change_set(uuid, reseller_id, every_reseller=...)``: one of them, or None;
+* ``entries_of(change_set, reseller_id, every_reseller=...)``: its entries in the order
+  they were written (keyset on ``id``; the table's primary key is (change_set_id, id)),
+  a reseller's user seeing only their reseller's;
+* ``history(object_type, object_id, reseller_id, every_reseller=...)``: one object's
+  entries, newest first, each with its change set (``select_related``);
+* ``count_rows(counts)``: a change set's counts as rows (object type, kind, from, to, n).
+
+``records_for`` / ``listed`` / ``change_set_summary`` read the ``AuditRecord`` view (an
+entry with its change set's fields), as the per-object list and the REST API did before.
+"""
 
 from __future__ import annotations
 
-from django.db.models import Count, Max, Min, Q, QuerySet
-from django.db.models.fields.json import KT
+from dataclasses import dataclass
+
+from django.db.models import Count, Max, Min, QuerySet
 
 from . import display, registry, wording
-from .models import AuditRecord
+from .models import AuditRecord, ChangeSet, Entry
+
+
+def change_sets_for(reseller_id: int | None, *, every_reseller: bool) -> QuerySet[ChangeSet]:
+    qs = ChangeSet.objects.filter(total__gt=0)  # an action that changed nothing is no record
+    return qs if every_reseller else qs.filter(reseller_id=reseller_id)
+
+
+def change_set(uuid, reseller_id: int | None, *, every_reseller: bool) -> ChangeSet | None:
+    return change_sets_for(reseller_id, every_reseller=every_reseller).filter(uuid=uuid).first()
+
+
+def entries_of(cs: ChangeSet, reseller_id: int | None, *, every_reseller: bool) -> QuerySet[Entry]:
+    qs = Entry.objects.filter(change_set_id=cs.pk).order_by("id")
+    return qs if every_reseller else qs.filter(reseller_id=reseller_id)
+
+
+def history(
+    object_type: str, object_id: int, reseller_id: int | None, *, every_reseller: bool
+) -> QuerySet[Entry]:
+    qs = (
+        Entry.objects.filter(object_id=object_id, object_type=object_type)
+        .select_related("change_set")
+        .order_by("-id")
+    )
+    return qs if every_reseller else qs.filter(reseller_id=reseller_id)
+
+
+@dataclass(frozen=True)
+class CountRow:
+    object_type: str
+    kind: str  # "create", "update", "delete" or "status"
+    source: str = ""  # a status change's from and to
+    target: str = ""
+    count: int = 0
+
+
+def count_rows(counts: dict) -> list[CountRow]:
+    """``{"did.in_stock>archive": 5, "client.create": 1}`` as rows, biggest first."""
+    rows = []
+    for key, n in (counts or {}).items():
+        object_type, _, kind = key.partition(".")
+        source, sep, target = kind.partition(">")
+        if sep:
+            rows.append(CountRow(object_type, "status", source, target, int(n)))
+        else:
+            rows.append(CountRow(object_type, kind, count=int(n)))
+    return sorted(rows, key=lambda r: (-r.count, r.object_type, r.kind, r.source, r.target))
+
+
+# --------------------------------------------------------------------------- one row per entry
 
 
 def records_for(reseller_id: int | None, *, every_reseller: bool) -> QuerySet[AuditRecord]:
@@ -95,7 +162,7 @@ def worded(rows, *, action_of=None) -> list:
 HISTORY_MAX = 500
 
 
-def history(qs: QuerySet[AuditRecord], object_type: str, object_id: int) -> tuple[list, bool]:
+def timeline(qs: QuerySet[AuditRecord], object_type: str, object_id: int) -> tuple[list, bool]:
     """One object's timeline, oldest first, in words (``worded``): its last ``HISTORY_MAX``
     records, and whether there are older ones (the Audit Log, searched by the object, pages
     through them all)."""
@@ -109,65 +176,48 @@ def history(qs: QuerySet[AuditRecord], object_type: str, object_id: int) -> tupl
 # --------------------------------------------------------------------------- change sets
 
 
-def change_set_exists(change_set) -> bool:
+def change_set_exists(uuid) -> bool:
     """Whether a change set wrote anything (one that was refused whole has no page)."""
-    return change_set is not None and AuditRecord.objects.filter(change_set=change_set).exists()
+    return uuid is not None and ChangeSet.objects.filter(uuid=uuid, total__gt=0).exists()
 
 
-def in_change_set(qs: QuerySet[AuditRecord], change_set) -> QuerySet[AuditRecord]:
-    return qs.filter(change_set=change_set)
+def in_change_set(qs: QuerySet[AuditRecord], cs: ChangeSet) -> QuerySet[AuditRecord]:
+    """The records of ``qs`` (those a user may see) that belong to change set ``cs``."""
+    return qs.filter(change_set_pk=cs.pk)
 
 
-def transitions(qs: QuerySet[AuditRecord], change_set) -> list[dict]:
-    """How the objects of one change set changed, counted: created, deleted, each status
-    from → to, and edits; the rows a chart of the change set draws, largest first."""
-    rows = (
-        in_change_set(qs, change_set)
-        .annotate(was=KT("before__status"), now=KT("after__status"))
-        .values("object_type", "was", "now")
-        .annotate(
-            n=Count("id"),
-            created=Count("id", filter=_empty("before")),
-            deleted=Count("id", filter=_empty("after")),
-        )
-        .order_by("-n")
-    )
+WORDS = {"create": "Created", "update": "Edited", "delete": "Deleted"}
+
+
+def transitions(cs: ChangeSet) -> list[dict]:
+    """How the objects of one change set changed, from its counts (no entry is read):
+    created, deleted, each status from → to, edited; largest first, in words."""
     out = []
-    for r in rows:
-        kind = r["object_type"]
-        for how, count in (("Created", r["created"]), ("Deleted", r["deleted"])):
-            if count:
-                out.append({"kind": kind, "label": how, "count": count})
-        rest = r["n"] - r["created"] - r["deleted"]
-        if not rest:
-            continue
-        if r["was"] is not None and r["now"] is not None and r["was"] != r["now"]:
+    names = wording.Names()
+    for row in count_rows(cs.counts):
+        if row.kind == "status":
             label = "{} → {}".format(
-                wording.value_text(kind, "status", r["was"], wording.Names()),
-                wording.value_text(kind, "status", r["now"], wording.Names()),
+                wording.value_text(row.object_type, "status", row.source, names),
+                wording.value_text(row.object_type, "status", row.target, names),
             )
         else:
-            label = "Edited"
-        out.append({"kind": kind, "label": label, "count": rest})
-    merged: dict[tuple, dict] = {}
-    for row in out:
-        key = (row["kind"], row["label"])
-        if key in merged:
-            merged[key]["count"] += row["count"]
-        else:
-            merged[key] = dict(row)
-    result = sorted(merged.values(), key=lambda r: -r["count"])
-    for r in result:
-        r["kind_label"] = registry.kind(r["kind"]).label
-    return result
+            label = WORDS.get(row.kind, row.kind.capitalize())
+        out.append(
+            {
+                "kind": row.object_type,
+                "kind_label": registry.kind(row.object_type).label,
+                "label": label,
+                "count": row.count,
+            }
+        )
+    return out
 
 
-def _empty(side: str) -> Q:
-    return Q(**{f"{side}__isnull": True}) | Q(**{side: {}})
-
-
-def entries_by_type(qs: QuerySet[AuditRecord], change_set) -> dict[str, QuerySet]:
-    """The entries of one change set the user may see, by object type: what a revert undoes."""
-    entries = in_change_set(qs, change_set)
-    types = entries.order_by().values_list("object_type", flat=True).distinct()
-    return {t: entries.filter(object_type=t).order_by("id") for t in types}
+def entries_by_type(
+    cs: ChangeSet, reseller_id: int | None, *, every_reseller: bool
+) -> dict[str, QuerySet[Entry]]:
+    """The entries of change set ``cs`` that the user may see, by object type (from its
+    counts): what a revert undoes."""
+    entries = entries_of(cs, reseller_id, every_reseller=every_reseller)
+    types = sorted({row.object_type for row in count_rows(cs.counts)})
+    return {t: entries.filter(object_type=t) for t in types}

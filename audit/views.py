@@ -22,12 +22,16 @@ from .tables import AuditTable, ChangeSetTable
 CHART_COLOR = "#3b7be0"
 
 
-def _change_set_id(value: str) -> uuid.UUID:
-    """The change set a URL names (its public id); anything else is a 404."""
+def _change_set(user, value: str):
+    """The change set a URL names (its public id) if ``user`` may see it; else a 404."""
     try:
-        return uuid.UUID(str(value))
+        public_id = uuid.UUID(str(value))
     except ValueError:
         raise Http404("No such change set.") from None
+    cs = selectors.change_set(public_id, user.reseller_id, every_reseller=is_admin(user))
+    if cs is None:
+        raise Http404("No such change set.")
+    return cs
 
 
 def visible(user):
@@ -69,14 +73,11 @@ class ChangeSetView(generic.ObjectListView):
     page_sizes = (50, 100, 500)
 
     def get(self, request, change_set):
-        self.change_set = change_set = _change_set_id(change_set)
-        self.summary = selectors.change_set_summary(visible(request.user), change_set)
-        if self.summary is None:
-            raise Http404("No such change set.")
+        self.cs = _change_set(request.user, change_set)
         return super().get(request)
 
     def get_queryset(self, request):
-        return selectors.in_change_set(visible(request.user), self.change_set)
+        return selectors.in_change_set(visible(request.user), self.cs)
 
     def page_queryset(self, qs):
         return selectors.listed(qs)
@@ -85,19 +86,17 @@ class ChangeSetView(generic.ObjectListView):
         selectors.worded(rows)
 
     def extra_context(self, request):
-        summary = self.summary
-        actions = summary["actions"]
-        types = selectors.entries_by_type(visible(request.user), self.change_set)
-        counts = selectors.transitions(visible(request.user), self.change_set)
+        cs = self.cs
+        counts = selectors.transitions(cs)
         chart = [(f"{c['kind_label']}: {c['label']}", c["count"], CHART_COLOR) for c in counts]
         return {
             "title": "Change set",
-            "summary": summary,
-            "action_labels": [wording.action_label(a) for a in actions],
+            "cs": cs,
+            "action_label": wording.action_label(cs.action),
             "transitions": counts,
             "chart": bars(chart, width=640, label_w=240) if len(chart) > 1 else None,
-            "revertible": revert.revertible(types),
-            "revert_url": reverse("audit:change_set_revert", args=[self.change_set]),
+            "revertible": revert.revertible(c["kind"] for c in counts),
+            "revert_url": reverse("audit:change_set_revert", args=[cs.uuid]),
         }
 
 
@@ -106,14 +105,13 @@ class ChangeSetView(generic.ObjectListView):
 def change_set_revert(request, change_set):
     """Revert a change set as a new one, then show the new one: what it restored, and
     what it did not, with the reason."""
-    change_set = _change_set_id(change_set)
-    entries = selectors.entries_by_type(visible(request.user), change_set)
-    if not entries:
-        raise Http404("No such change set.")
-    actor = Actor.for_user(request.user)
-    result = revert.revert(entries, actor=actor)
+    user = request.user
+    cs = _change_set(user, change_set)
+    entries = selectors.entries_by_type(cs, user.reseller_id, every_reseller=is_admin(user))
+    actor = Actor.for_user(user)
+    result = revert.revert(entries, actor=actor, reverting=cs.uuid)
     level = messages.success if not result.refusals else messages.warning
     level(request, result.message)
     if result.restored or result.deleted:
         return redirect("audit:change_set", change_set=actor.change_set)
-    return redirect("audit:change_set", change_set=change_set)
+    return redirect("audit:change_set", change_set=cs.uuid)

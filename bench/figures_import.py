@@ -100,7 +100,7 @@ class ImportFigures:
         n = self.n
         ie_rows = self.size(20_000)
         main = self.row(
-            2, f"CSV import, {n:,} rows (with audit rows)", "s", "ratio <= 2", "ratio_max", 2
+            2, f"CSV import, {n:,} rows (with audit rows)", "s", "ratio <= 1.5", "ratio_max", 1.5
         )
         main.baseline_name = "COPY FROM of the same rows"
         speed = self.row(

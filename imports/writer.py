@@ -1,9 +1,10 @@
 """Applying an import's plan (``imports.planner``) inside the caller's transaction:
 
-* ``INSERT ... SELECT`` creates the new DIDs with an ``import_create`` audit row each, in the
-  same statement (the pattern of ``inventory.services.create_dids``);
+* ``INSERT ... SELECT`` creates the new DIDs with a "created" audit entry each, in the same
+  statement (the pattern of ``inventory.services.create_dids``), all in the import's one
+  change set;
 * ``UPDATE ... FROM`` sets changed tags, notes, after-hold statuses, operators and hold days
-  with an ``import_edit`` audit row each (the pattern of ``inventory.services.update_dids``),
+  with an entry of the changed fields each (the pattern of ``inventory.services.update_dids``),
   the rows locked first in id order as the lifecycle engine locks them;
 * status changes go through ``lifecycle.set_status``, one call per target status, which
   writes its own audit rows. Import moves only Reserved / In Stock / Archive among each
@@ -17,7 +18,8 @@ from __future__ import annotations
 import psycopg
 from django.db.models.expressions import RawSQL
 
-from audit.services import AUDIT_INSERT_COLUMNS, AUDIT_TABLE, Actor
+from audit import services as audit
+from audit.services import Actor
 from inventory import lifecycle
 from inventory.choices import Status
 from inventory.models import DID
@@ -55,17 +57,22 @@ def step(run: Run, done: int, of: int, stage: str | None = None):
 
 def write(run: Run, rep: ImportReport, actor: Actor) -> None:
     """Create, then update, then move statuses: the whole plan, or ``ImportConflict``."""
-    who = [actor.change_set, actor.user_id, actor.username, run.spec.label]
+    # The import's change set, named by its file: every write below (and the lifecycle's
+    # status moves) adds its entries to it.
+    who = audit.open_change_set(actor, "import", message=run.spec.label)
     run.indexed = False
     create_new(run, rep, who)
     update_fields(run, who)
     move_statuses(run, rep, actor)
 
 
-def create_new(run: Run, rep: ImportReport, who: list) -> None:
-    """The rows to create, as new DIDs with an ``import_create`` audit row each."""
+def create_new(run: Run, rep: ImportReport, who: audit.ChangeSetRef) -> None:
+    """The rows to create, as new DIDs with a "created" audit entry each."""
     step(run, 0, rep.created, "Creating DIDs")
     done = 0
+    tail, tail_params = audit.entries_sql(
+        who, "ins", object_type="did", kind=audit.Kind.CREATE, before="NULL", after="after"
+    )
     for lo, hi in batches(run, "create"):
         try:
             cur = run.sql(
@@ -77,15 +84,11 @@ def create_new(run: Run, rep: ImportReport, who: list) -> None:
                            notes_final, hd_val, now(), now()
                     FROM imp_rows WHERE action = 'create' AND rn BETWEEN %s AND %s
                     ORDER BY rn
-                    RETURNING id, number, reseller_id, status, operator_id
-                )
-                INSERT INTO {AUDIT_TABLE} ({AUDIT_INSERT_COLUMNS})
-                SELECT %s, now(), %s, %s, 'import_create', 'did', id, number, reseller_id,
-                       NULL, jsonb_build_object('status', status, 'operator_id', operator_id),
-                       %s
-                FROM ins
+                    RETURNING id, reseller_id,
+                        jsonb_build_object('status', status, 'operator_id', operator_id) AS after
+                ) {tail}
                 """,
-                [lo, hi, *who],
+                [lo, hi, *tail_params],
             )
         except psycopg.errors.UniqueViolation:
             raise ImportConflict(
@@ -96,8 +99,8 @@ def create_new(run: Run, rep: ImportReport, who: list) -> None:
         step(run, done, rep.created)
 
 
-def update_fields(run: Run, who: list) -> None:
-    """The changed fields of the rows to update, with an ``import_edit`` audit row each."""
+def update_fields(run: Run, who: audit.ChangeSetRef) -> None:
+    """The changed fields of the rows to update, with an audit entry each."""
     changes = [
         ("tag", "set_tag", "tag_in"),
         ("notes", "set_notes", "notes_in"),
@@ -117,6 +120,7 @@ def update_fields(run: Run, who: list) -> None:
             for col, flag, _ in changes
         )
 
+    tail, tail_params = audit.entries_sql(who, "changed", object_type="did", kind=audit.Kind.UPDATE)
     ranges = batches(run, "update", "AND fields_change")
     expected = run.sql(
         "SELECT count(*) FROM imp_rows WHERE action = 'update' AND fields_change"
@@ -138,15 +142,11 @@ def update_fields(run: Run, who: list) -> None:
                 FROM imp_rows i, {TABLE} o
                 WHERE i.action = 'update' AND i.fields_change AND i.rn BETWEEN %s AND %s
                   AND t.id = i.did_id AND o.id = i.did_id
-                RETURNING t.id, t.number, t.reseller_id,
+                RETURNING t.id, t.reseller_id,
                           {snapshot("o")} AS before, {snapshot("t")} AS after
-            )
-            INSERT INTO {AUDIT_TABLE} ({AUDIT_INSERT_COLUMNS})
-            SELECT %s, now(), %s, %s, 'import_edit', 'did', id, number, reseller_id,
-                   before, after, %s
-            FROM changed
+            ) {tail}
             """,
-            [lo, hi, *who],
+            [lo, hi, *tail_params],
         )
         done += cur.rowcount
         step(run, done, expected)

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 
 from django.db import connection, transaction
 
-from audit.services import AUDIT_INSERT_COLUMNS, AUDIT_TABLE, Actor
+from audit import services as audit
+from audit.services import Actor
 from config import text
 from config.limits import (
     HOLD_DAYS_MAX,
@@ -161,6 +162,10 @@ def _distinct_total(spec: Spec) -> int:
 
 def _insert(spec, operator, status, after_hold, tag, notes, hold_days, actor) -> int:
     src, src_params = source_sql(spec)
+    cs = audit.open_change_set(actor, "create")
+    tail, tail_params = audit.entries_sql(
+        cs, "ins", object_type="did", kind=audit.Kind.CREATE, before="NULL", after="after"
+    )
     with connection.cursor() as cur:
         cur.execute(
             f"""
@@ -170,12 +175,9 @@ def _insert(spec, operator, status, after_hold, tag, notes, hold_days, actor) ->
                 SELECT s.number, %s, %s, %s, %s, %s, %s, %s, now(), now()
                 FROM ({src}) s
                 ON CONFLICT (number) DO NOTHING
-                RETURNING id, number, reseller_id, status, operator_id
-            )
-            INSERT INTO {AUDIT_TABLE} ({AUDIT_INSERT_COLUMNS})
-            SELECT %s, now(), %s, %s, 'create', 'did', id, number, reseller_id, NULL,
-                   jsonb_build_object('status', status, 'operator_id', operator_id), ''
-            FROM ins
+                RETURNING id, reseller_id,
+                          jsonb_build_object('status', status, 'operator_id', operator_id) AS after
+            ) {tail}
             """,
             [
                 status.value,
@@ -186,12 +188,16 @@ def _insert(spec, operator, status, after_hold, tag, notes, hold_days, actor) ->
                 notes,
                 hold_days,
                 *src_params,
-                actor.change_set,
-                actor.user_id,
-                actor.username,
+                *tail_params,
             ],
         )
         return cur.rowcount
+
+
+def begin_mass_edit(actor: Actor, *, deleting: bool) -> None:
+    """A Mass Edit is one user action: its change set is opened as "mass_edit" (or
+    "mass_delete") before its status moves and field edits add their entries to it."""
+    audit.open_change_set(actor, "mass_delete" if deleting else "mass_edit")
 
 
 EDITABLE_FIELDS = ("after_hold_status", "tag", "notes", "hold_days", "operator_id")
@@ -235,8 +241,8 @@ def update_dids(selection: Selection, changes: dict, *, actor: Actor) -> int:
     cols = list(changes)
     assignments = ", ".join(f"{c} = %s" for c in cols)
     differs = " OR ".join(f"o.{c} IS DISTINCT FROM %s" for c in cols)
-    before = "jsonb_build_object(" + ", ".join(f"'{c}', o.{c}" for c in cols) + ")"
-    after = "jsonb_build_object(" + ", ".join(f"'{c}', t.{c}" for c in cols) + ")"
+    # One field: it is the one that differs; several: only those that differ are logged.
+    before, after = audit.changed_sql("o", "t", cols, always=cols if len(cols) == 1 else ())
     values = [changes[c] for c in cols]
     extra = ""
     extra_params: list = []
@@ -247,29 +253,29 @@ def update_dids(selection: Selection, changes: dict, *, actor: Actor) -> int:
     with transaction.atomic(), connection.cursor() as cur:
         lifecycle.roomy_hash()
         lifecycle.lock_in_order(sel_sql, sel_params)  # one order for every writer: no deadlock
+        cs = audit.open_change_set(actor, "edit", **_main_object(selection))
+        tail, tail_params = audit.entries_sql(
+            cs, "changed", object_type="did", kind=audit.Kind.UPDATE
+        )
         cur.execute(
             f"""
             WITH changed AS (
                 UPDATE {TABLE} AS t SET {assignments}, updated_at = clock_timestamp()
                 FROM {TABLE} AS o
                 WHERE t.id = o.id AND o.id IN ({sel_sql}) AND ({differs}) {extra}
-                RETURNING t.id, t.number, t.reseller_id, {before} AS before, {after} AS after
-            )
-            INSERT INTO {AUDIT_TABLE} ({AUDIT_INSERT_COLUMNS})
-            SELECT %s, now(), %s, %s, 'edit', 'did', id, number, reseller_id, before, after, ''
-            FROM changed
+                RETURNING t.id, t.reseller_id, {before} AS before, {after} AS after
+            ) {tail}
             """,
-            [
-                *values,
-                *sel_params,
-                *values,
-                *extra_params,
-                actor.change_set,
-                actor.user_id,
-                actor.username,
-            ],
+            [*values, *sel_params, *values, *extra_params, *tail_params],
         )
         return cur.rowcount
+
+
+def _main_object(selection: Selection) -> dict:
+    """A one-DID write's main object (the change set's list row shows it); none for many."""
+    if isinstance(selection, DID):
+        return {"object_type": "did", "object_id": selection.pk, "object_repr": selection.number}
+    return {}
 
 
 # How each plain field's earlier value is read back from an audit entry's JSON.
@@ -306,21 +312,23 @@ def restore_fields(selection: Selection, rows_sql: str, rows_params=(), *, actor
         )
 
     with transaction.atomic(), connection.cursor() as cur:
-        lifecycle.lock_in_order(sel_sql, sel_params)
+        lifecycle.roomy_hash()
+        lifecycle.lock_in_order(sel_sql, sel_params)  # one order for every writer: no deadlock
+        cs = audit.open_change_set(actor, "revert")
+        tail, tail_params = audit.entries_sql(
+            cs, "changed", object_type="did", kind=audit.Kind.UPDATE
+        )
         cur.execute(
             f"""
             WITH changed AS (
                 UPDATE {TABLE} AS t SET {assignments}, updated_at = clock_timestamp()
                 FROM ({rows_sql}) AS r(id, before), {TABLE} AS o
                 WHERE t.id = r.id AND o.id = r.id AND o.id IN ({sel_sql}) AND ({differs})
-                RETURNING t.id, t.number, t.reseller_id,
+                RETURNING t.id, t.reseller_id,
                           {snapshot("o")} AS before, {snapshot("t")} AS after
-            )
-            INSERT INTO {AUDIT_TABLE} ({AUDIT_INSERT_COLUMNS})
-            SELECT %s, now(), %s, %s, 'revert', 'did', id, number, reseller_id, before, after, ''
-            FROM changed
+            ) {tail}
             """,
-            [*rows_params, *sel_params, actor.change_set, actor.user_id, actor.username],
+            [*rows_params, *sel_params, *tail_params],
         )
         return cur.rowcount
 
@@ -359,6 +367,8 @@ def edit_did(
             )
             if cur.fetchone() is None:
                 raise StaleDID(STALE_DID_MESSAGE, number=did.number)
+        # One change set, the page's save, whether it moves the status, edits fields or both.
+        audit.open_change_set(actor, "edit", **_main_object(did))
         moved = 0
         if status is not None and status != did.status:
             moved = lifecycle.change_status(did, status, actor=actor).moved
@@ -399,20 +409,22 @@ def delete_dids(selection: Selection, *, actor: Actor, strict: bool = True) -> l
                 "Refused, nothing deleted: " + "; ".join(str(r) for r in result.refusals) + ".",
                 refusals=result.refusals,
             )
+        cs = audit.open_change_set(actor, "delete", **_main_object(selection))
+        tail, tail_params = audit.entries_sql(
+            cs, "gone", object_type="did", kind=audit.Kind.DELETE, after="NULL"
+        )
         with connection.cursor() as cur:
             cur.execute(
                 f"""
                 WITH gone AS (
                     DELETE FROM {TABLE} WHERE id IN ({sel_sql}) AND status = ANY(%s)
-                    RETURNING id, number, reseller_id,
-                        jsonb_build_object('status', status, 'operator_id', operator_id,
-                                           'tag', tag, 'notes', notes) AS before
-                )
-                INSERT INTO {AUDIT_TABLE} ({AUDIT_INSERT_COLUMNS})
-                SELECT %s, now(), %s, %s, 'delete', 'did', id, number, reseller_id, before, NULL, ''
-                FROM gone
+                    RETURNING id, reseller_id,
+                        jsonb_build_object('number', number, 'status', status,
+                                           'operator_id', operator_id, 'tag', tag,
+                                           'notes', notes) AS before
+                ) {tail}
                 """,
-                [*sel_params, deletable, actor.change_set, actor.user_id, actor.username],
+                [*sel_params, deletable, *tail_params],
             )
             result.moved = cur.rowcount
     return result

@@ -28,6 +28,7 @@ from .scoping import dids_for
 from .services import (
     DIDsExist,
     StaleDID,
+    begin_mass_edit,
     create_dids,
     created_message,
     delete_dids,
@@ -295,7 +296,7 @@ def did_history(request, pk):
     did = _did(request, pk)
     user = request.user
     records = audit_selectors.records_for(user.reseller_id, every_reseller=is_admin(user))
-    events, older = audit_selectors.history(records, "did", did.pk)
+    events, older = audit_selectors.timeline(records, "did", did.pk)
     query = urlencode({"object_type": "did", "object_id": did.pk})
     return render(
         request,
@@ -368,6 +369,7 @@ class DIDBulkEditView(generic.BulkEditView):
     def perform(self, selection, form, *, actor, request):
         promised = outcomes.promised_count(request.POST.get("promised"))
         with transaction.atomic():
+            begin_mass_edit(actor, deleting=self.deleting(form))
             if self.deleting(form):
                 deleted = delete_dids(selection, actor=actor, strict=False)
                 outcome = outcomes.delete_outcome(deleted, promised)

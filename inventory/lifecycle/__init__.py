@@ -33,6 +33,7 @@ from .errors import (
     TagNotAllowed,
 )
 from .moves import (
+    HOLD_EXPIRY_TASK,
     activate,
     assign,
     block,
@@ -45,6 +46,7 @@ from .moves import (
 )
 from .previews import DELETE, delete_refusal, preview_change_status, preview_delete
 from .subscriptions import (
+    SUBSCRIPTION_EXPIRY_TASK,
     cancel_subscription,
     expire_subscription,
     expire_subscriptions,
@@ -97,12 +99,14 @@ __all__ = [
     "AllowanceExceeded",
     "DIDAssigned",
     "DIDsBusy",
+    "HOLD_EXPIRY_TASK",
     "IllegalTransition",
     "LifecycleError",
     "MoveResult",
     "Refusal",
     "ResellerMismatch",
     "Selection",
+    "SUBSCRIPTION_EXPIRY_TASK",
     "SubscriptionNotActive",
     "TagNotAllowed",
     "Trigger",

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
 from django.core.exceptions import EmptyResultSet
 from django.db import OperationalError, connection, transaction
 from django.db.models import QuerySet
 
-from audit.services import AUDIT_INSERT_COLUMNS, AUDIT_TABLE, Actor
+from audit import services as audit
+from audit.services import Actor
 
 from ..choices import Status
 from ..models import DID
@@ -160,11 +161,6 @@ AUDIT_FIELDS_OF = {
 }
 
 
-def _json_sql(alias: str, fields: Iterable[str]) -> str:
-    parts = ", ".join(f"'{f}', {alias}.{f}" for f in fields)
-    return f"jsonb_build_object({parts})"
-
-
 # --------------------------------------------------------------------------- refusals
 
 
@@ -281,6 +277,22 @@ def move(
         assignments = ", ".join(f"{col} = {expr}" for col, expr in sets.items())
         params += list(set_params or [])
         table = did_table()
+        # The status always changes (the legal sources never include the target); the other
+        # fields are logged only where they change.
+        before, after = audit.changed_sql("o", "t", audit_fields, always=("status",))
+        cs = audit.open_change_set(
+            actor,
+            trigger.value,
+            message=message,
+            **(_main_object(selection, single_number) if single_number else {}),
+        )
+        tail, tail_params = audit.entries_sql(
+            cs,
+            "moved",
+            object_type="did",
+            kind=audit.Kind.UPDATE,
+            count_key=audit.status_count_key("did"),
+        )
         sql = f"""
             WITH moved AS (
                 UPDATE {table} AS t SET {assignments}, updated_at = clock_timestamp()
@@ -290,16 +302,11 @@ def move(
                   AND t.status = o.status
                   AND t.status = ANY(%s)
                   {extra_where}
-                RETURNING t.id, t.number, t.reseller_id,
-                          {_json_sql("o", audit_fields)} AS before,
-                          {_json_sql("t", audit_fields)} AS after
-            )
-            INSERT INTO {AUDIT_TABLE} ({AUDIT_INSERT_COLUMNS})
-            SELECT %s, now(), %s, %s, %s, 'did', id, number, reseller_id, before, after, %s
-            FROM moved
+                RETURNING t.id, t.reseller_id, {before} AS before, {after} AS after
+            ) {tail}
         """
         params += [*sel_params, [s.value for s in legal], *(extra_params or [])]
-        params += [actor.change_set, actor.user_id, actor.username, trigger.value, message]
+        params += tail_params
         with connection.cursor() as cur:
             cur.execute(sql, params)
             result.moved = cur.rowcount
@@ -311,6 +318,12 @@ def move(
                 number=single_number,
             )
     return result
+
+
+def _main_object(selection: Selection, number: str) -> dict:
+    """A one-DID move's main object, for the change set's list row."""
+    pk = selection.pk if isinstance(selection, DID) else int(selection)
+    return {"object_type": "did", "object_id": pk, "object_repr": number}
 
 
 def run_move(trigger, selection, actor, target, strict=True, **kw) -> MoveResult:
