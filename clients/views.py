@@ -241,13 +241,11 @@ def assign(request, pk: int):
     except (services.ClientError, lifecycle.LifecycleError) as exc:
         messages.error(request, str(exc))
         return _dids_tab(request, client, assign_form=form, stock_data=request.POST)
-    messages.success(
+    generic.say(
         request,
-        generic.with_change_set(
-            f"Assigned {text.count(result.moved, 'DID')} to {data['account']} "
-            f"under {data['subscription'].package.name}.",
-            actor.change_set,
-        ),
+        f"Assigned {text.count(result.moved, 'DID')} to {data['account']} "
+        f"under {data['subscription'].package.name}.",
+        change_set=actor.change_set,
     )
     return redirect("clients:client_dids", pk=client.pk)
 

@@ -18,12 +18,13 @@ core imports no domain app: the app's subclass supplies the queryset, its tenanc
 
 from __future__ import annotations
 
+import uuid
+
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.http import Http404, HttpResponseRedirect, QueryDict
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
-from django.utils.html import format_html
 from django.views import View
 
 from audit import selectors as audit_selectors
@@ -35,18 +36,17 @@ from .paging import paginate
 from .tables import Table
 
 PAGE_SIZES = (20, 50, 100, 500)
-CHANGE_SET_LINK = "See the change set"
+CHANGE_SET_TAG = "change-set:"
 
 
-def with_change_set(message: str, change_set):
-    """``message`` and a link to the change set that holds what the action changed: the end
-    of every bulk action's message (none when the action changed nothing)."""
-    if not audit_selectors.change_set_exists(change_set):
-        return message
-    url = reverse("audit:change_set", args=[change_set])
-    return format_html(
-        '{} <a href="{}" class="change-set-link">{}</a>', message, url, CHANGE_SET_LINK
-    )
+def say(request, message: str, *, change_set=None, level: str = "success") -> None:
+    """Show ``message``; with ``change_set``, the message links to the change set that holds
+    what the action changed (every bulk action's message does; none when it changed
+    nothing). The link travels as the message's tag (``core.templatetags.messages``)."""
+    tags = ""
+    if change_set is not None and audit_selectors.change_set_exists(change_set):
+        tags = f"{CHANGE_SET_TAG}{change_set}"
+    getattr(messages, level)(request, message, extra_tags=tags)
 
 
 # The parameters of one page of a list: dropped from a link to another sort, size or search.
@@ -316,9 +316,12 @@ class ObjectDeleteView(ScopedMixin, View):
 def in_background(request, kind: str, *, total: int, params: dict, back_url: str):
     """The one rule for heavy work: above ``jobs.services.threshold()`` rows, ``kind`` runs in
     the worker and this returns the redirect to its job's page; None: small enough to run in
-    this request. Raises ``jobs.TooManyJobs`` when the user's job slots are full."""
+    this request. Raises ``jobs.TooManyJobs`` when the user's job slots are full. The job's
+    ``params["change_set"]`` is the change set its writes go to (``jobs.services.actor``)."""
     if total <= jobs.threshold():
         return None
+    # The job's writes are one change set, named now so that the job's page can link it.
+    params = {**params, "change_set": str(uuid.uuid4())}
     job = jobs.start(kind, user=request.user, params=params, total=total, back_url=back_url)
     return HttpResponseRedirect(reverse("jobs:job_detail", args=[job.pk]))
 
@@ -426,5 +429,5 @@ class BulkEditView(ScopedMixin, View):
             self._say(request, str(exc))
         else:
             message, level = (said, "success") if isinstance(said, str) else said
-            getattr(messages, level)(request, with_change_set(message, actor.change_set))
+            say(request, message, change_set=actor.change_set, level=level)
         return HttpResponseRedirect(back)

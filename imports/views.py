@@ -161,7 +161,7 @@ def did_import_apply(request, pk):
     job.refresh_from_db()
     if job.status == Status.DONE:
         message = services.outcome_text(job, ImportReport.of(job.counts))
-        messages.success(request, generic.with_change_set(message, job.change_set))
+        generic.say(request, message, change_set=job.change_set)
     return redirect("imports:did_import_job", pk=job.pk)
 
 

@@ -18,7 +18,6 @@ from django.db import connection
 from django.http import QueryDict
 from django.urls import reverse
 
-from audit.services import Actor
 from config.text import count
 from jobs import registry
 from jobs import services as jobs
@@ -61,7 +60,7 @@ def run_create_dids(job: Job, progress) -> str:
         tag=p.get("tag", ""),
         notes=p.get("notes", ""),
         skip_existing=p.get("skip_existing", False),
-        actor=Actor.for_user(job.user),
+        actor=jobs.actor(job),
         progress=progress,
     )
     return created_message(result)
@@ -132,7 +131,7 @@ class Steps:
 def run_mass_edit(job: Job, progress):
     p = job.params
     qs = selection_for(job.user, QueryDict(p.get("q", "")), p.get("ids"))
-    actor = Actor.for_user(job.user)
+    actor = jobs.actor(job)
     promised = outcomes.promised_count(p.get("promised"))
     set_status = p.get("set_status") or ""
     changes = dict(p.get("changes") or {})

@@ -151,9 +151,7 @@ def did_new(request):
         except DIDsExist as exc:
             existing = exc
         else:
-            messages.success(
-                request, generic.with_change_set(created_message(result), result.change_set)
-            )
+            generic.say(request, created_message(result), change_set=result.change_set)
             return redirect(back)
     return _did_new_page(request, form, existing)
 

@@ -35,6 +35,8 @@ from django.contrib.auth import get_user_model
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
+from audit.services import Actor
+
 from . import registry
 from .models import Job
 from .progress import Progress
@@ -375,3 +377,14 @@ def sweep() -> dict:
 
 def query_of(params: dict) -> str:
     return urlencode(params, doseq=True)
+
+
+def actor(job: Job) -> Actor:
+    """Who a job acts as: its user, writing to the change set its page links
+    (``params["change_set"]``, named when it was started; a new one for an older job)."""
+    named = (job.params or {}).get("change_set")
+    try:
+        change_set = uuid.UUID(str(named)) if named else None
+    except ValueError:
+        change_set = None
+    return Actor.for_user(job.user, change_set=change_set)

@@ -1,3 +1,4 @@
+import uuid
 from pathlib import Path
 
 from django.contrib import messages
@@ -7,6 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from audit import selectors as audit_selectors
 from core import views as generic
 
 from . import registry, services
@@ -56,6 +58,20 @@ def _produced(job) -> tuple[str, str]:
     return entry.produced(job), entry.produced_label
 
 
+def _change_set_url(job) -> str:
+    """The page of the change set a finished job wrote ("" when it wrote none)."""
+    named = (job.params or {}).get("change_set")
+    if job.status != Job.Status.DONE or not named:
+        return ""
+    try:
+        change_set = uuid.UUID(str(named))
+    except ValueError:
+        return ""
+    if not audit_selectors.change_set_exists(change_set):
+        return ""
+    return reverse("audit:change_set", args=[change_set])
+
+
 class JobListView(generic.ObjectListView):
     """The jobs of the user's reseller (an admin's: everyone's), newest first: imports, New
     DIDs, Mass Edit and exports alike. Only a job's own user (or an admin) opens it."""
@@ -87,6 +103,7 @@ def job_detail(request, pk):
         {
             "job": job,
             "download_url": _download_url(job),
+            "change_set_url": _change_set_url(job),
             "is_export": job.kind in (Job.Kind.EXPORT_XLSX, Job.Kind.EXPORT_CSV),
             "unit": registry.KINDS[job.kind].unit if job.kind in registry.KINDS else "DIDs",
         },
@@ -107,6 +124,7 @@ def job_progress(request, pk):
             "message": job.message if finished else "",
             "ok": job.ok,
             "download_url": _download_url(job),
+            "change_set_url": _change_set_url(job),
         }
     )
 

@@ -110,5 +110,5 @@ def subscription_action(request, pk: int, action: str):
         messages.error(request, str(exc))
     else:
         message = f"{_label(sub)} {done.format(result.moved)}"
-        messages.success(request, generic.with_change_set(message, actor.change_set))
+        generic.say(request, message, change_set=actor.change_set)
     return redirect(_back(request))

@@ -56,9 +56,14 @@ def test_new_dids_over_the_threshold_run_as_a_job_with_progress(
         "message": "Created 250 DIDs.",
         "ok": True,
         "download_url": "",  # only an export's job has a file
+        # Its writes are one change set, named when the job started: its page links it.
+        "change_set_url": f"/audit/change-sets/{job.params['change_set']}/",
     }
     page = client.get(reverse("jobs:job_detail", args=[job.pk])).content.decode()
     assert "Created 250 DIDs." in page and 'id="job-bar"' in page
+    assert f'href="{data["change_set_url"]}"' in page
+    cs = client.get(data["change_set_url"])
+    assert cs.context["cs"].counts == {"did.create": 250}
 
 
 def test_chunked_creation_reports_progress_after_each_chunk(world):

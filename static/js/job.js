@@ -26,6 +26,11 @@
         link.href = data.download_url;
         link.hidden = false;
       }
+      var changes = document.getElementById("job-change-set");
+      if (changes && data.change_set_url) {
+        changes.href = data.change_set_url;
+        changes.hidden = false;
+      }
       return true;
     }
     return false;

@@ -52,7 +52,7 @@ def test_create_dids_by_range_then_skip_existing(page, world, login):
     page.get_by_label("Status").select_option(label="Reserved")
     page.get_by_role("button", name="Create").click()
 
-    expect(page.get_by_role("status")).to_have_text("Created 100 DIDs.")
+    expect(page.get_by_role("status")).to_have_text("Created 100 DIDs. See the change set")
     expect(page.locator("#rows-info")).to_have_text("Rows 1 - 20 of 100")
     expect(_rows(page)).to_have_count(20)
     expect(_rows(page).first.locator("td.num")).to_have_text("0100")
@@ -79,7 +79,9 @@ def test_create_dids_by_range_then_skip_existing(page, world, login):
     expect(skip).to_have_id("skip-existing")
     skip.click()
 
-    expect(page.get_by_role("status")).to_have_text("Created 5 DIDs. 100 not available, skipped.")
+    expect(page.get_by_role("status")).to_have_text(
+        "Created 5 DIDs. 100 not available, skipped. See the change set"
+    )
     expect(page.locator("#rows-info")).to_have_text("Rows 1 - 20 of 105")
     assert DID.objects.count() == 105
     new = DID.objects.filter(number__in=["0200", "0201", "0202", "0203", "0204"])
@@ -260,7 +262,9 @@ def test_mass_edit_select_all_matching_applies_beyond_the_page(page, world, logi
     assert DID.objects.filter(status=Status.RESERVED).count() == 0
     page.locator("#confirm-mass").click()
 
-    expect(page.get_by_role("status")).to_have_text("Mass Edit: 100 DIDs set to Reserved.")
+    expect(page.get_by_role("status")).to_have_text(
+        "Mass Edit: 100 DIDs set to Reserved. See the change set"
+    )
     # Back on the same search, every row of it is Reserved now.
     assert _query(page)["did"] == ["01"]
     expect(page.locator("#rows-info")).to_have_text("Rows 1 - 20 of 100")
