@@ -67,9 +67,9 @@ class Reverted:
 
 
 def revertible(object_types) -> bool:
-    """Whether every object type of a change set has a reverter."""
-    types = set(object_types)
-    return bool(types) and types <= set(registry.REVERTERS)
+    """Whether some object type of a change set has a reverter (the others' changes are
+    listed as not revertible when it is reverted)."""
+    return bool(set(object_types) & set(registry.REVERTERS))
 
 
 def revert(entries_by_type: dict, *, actor, reverting) -> Reverted:

@@ -31,6 +31,8 @@ ACTION_LABELS = {
     "import": "Import DIDs",
     "new_dids": "New DIDs",
     "mass_edit": "Mass Edit",
+    "mass_delete": "Mass Edit (delete)",
+    "purge": "Retention purge",
     "set_status": "Set Status",
     "assign": "Assigned",
     "block": "Blocked",

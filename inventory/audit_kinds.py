@@ -5,6 +5,7 @@ from django.urls import reverse
 
 from audit import registry
 
+from . import revert
 from .choices import AfterHold, Status
 from .models import DID
 
@@ -14,8 +15,6 @@ def _lookup(number: str) -> list[int]:
 
 
 def register() -> None:
-    from . import revert  # the app registry is ready: its models may be imported now
-
     registry.register(
         registry.Kind(
             "did",

@@ -17,7 +17,10 @@ from inventory import lifecycle
 from inventory.choices import Status
 from inventory.models import DID
 from inventory.numbers import parse
-from inventory.services import create_dids, update_dids
+from inventory.services import create_dids, delete_dids, update_dids
+from operators.services import operator_create
+
+from .import_support import apply, dry_run
 
 pytestmark = pytest.mark.django_db
 
@@ -268,8 +271,6 @@ def test_revert_of_new_dids_deletes_the_untouched_ones(as_a, world):
 
 
 def test_a_deleted_did_is_not_recreated(as_a, world):
-    from inventory.services import delete_dids
-
     did = world.did()
     actor = Actor.for_user(world.user)
     delete_dids(did, actor=actor)
@@ -279,8 +280,6 @@ def test_a_deleted_did_is_not_recreated(as_a, world):
 
 
 def test_change_sets_of_other_objects_offer_no_revert(as_a, world):
-    from operators.services import operator_create
-
     actor = Actor.for_user(world.user)
     operator_create(name="Fresh", reseller=world.reseller, actor=actor)
     page = as_a.get(f"/audit/change-sets/{actor.change_set}/")
@@ -297,3 +296,21 @@ def test_selectors_word_records_with_one_query_per_kind(world, django_assert_max
     with django_assert_max_num_queries(6):
         selectors.worded(rows)
     assert sum(r.sentence.startswith("Assigned to Client A | acc_A") for r in rows) == 5
+
+
+def test_revert_of_an_import_deletes_what_it_created_and_restores_what_it_changed(
+    as_importer, world
+):
+    world.did(Status.IN_STOCK, number="200", tag="old")
+    content = "DID,Status,Tag,Operator\n200,archive,new,\n300,reserved,fresh,Op A\n"
+    job = apply(as_importer, dry_run(as_importer, "two.csv", content), "all")
+    assert (job.counts["created"], job.counts["updated"]) == (1, 1)
+    page = as_importer.get(f"/audit/change-sets/{job.change_set}/")
+    counts = {(c["kind_label"], c["label"]): c["count"] for c in page.context["transitions"]}
+    assert counts == {("DID", "Created"): 1, ("DID", "Edited"): 1, ("DID", "In Stock → Archive"): 1}
+
+    resp = as_importer.post(f"/audit/change-sets/{job.change_set}/revert/", follow=True)
+    assert "Reverted: 1 object restored, 1 created DID deleted." in resp.content.decode()
+    assert not DID.objects.filter(number="300").exists()
+    back = DID.objects.get(number="200")
+    assert (back.status, back.tag) == (Status.IN_STOCK, "old")
