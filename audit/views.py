@@ -13,6 +13,8 @@ from django.views.decorators.http import require_POST
 from accounts.tenancy import is_admin
 from core import views as generic
 from core.charts import bars
+from jobs import services as jobs
+from jobs.choices import Kind
 
 from . import revert, selectors, wording
 from .filtersets import AuditFilterSet
@@ -20,6 +22,7 @@ from .services import Actor
 from .tables import AuditTable, ChangeSetTable
 
 CHART_COLOR = "#3b7be0"
+REVERT_JOB = Kind.REVERT
 
 
 def _change_set(user, value: str):
@@ -107,6 +110,17 @@ def change_set_revert(request, change_set):
     what it did not, with the reason."""
     user = request.user
     cs = _change_set(user, change_set)
+    back = reverse("audit:change_set", args=[cs.uuid])
+    try:
+        # A big change set is reverted by the worker, its page showing the progress.
+        started = generic.in_background(
+            request, REVERT_JOB, total=cs.total, params={"reverting": str(cs.uuid)}, back_url=back
+        )
+    except jobs.TooManyJobs as exc:
+        messages.error(request, str(exc))
+        return redirect(back)
+    if started:
+        return started
     entries = selectors.entries_by_type(cs, user.reseller_id, every_reseller=is_admin(user))
     actor = Actor.for_user(user)
     result = revert.revert(entries, actor=actor, reverting=cs.uuid)

@@ -1,4 +1,4 @@
-"""The DID inventory's background jobs: New DIDs, Mass Edit and the exports.
+"""The DID inventory's background jobs: New DIDs, Mass Edit, the exports and Revert.
 
 Each handler runs the same service a small request calls inline, in the one transaction
 ``jobs.services.run`` opens (all or nothing), and tells ``progress`` how far it got as the
@@ -13,11 +13,15 @@ from __future__ import annotations
 
 import dataclasses
 import shutil
+import uuid
 
 from django.db import connection
 from django.http import QueryDict
 from django.urls import reverse
 
+from accounts.tenancy import is_admin
+from audit import revert
+from audit import selectors as audit_selectors
 from config.text import count
 from jobs import registry
 from jobs import services as jobs
@@ -224,6 +228,28 @@ def run_export_csv(job: Job, progress) -> tuple[str, dict]:
     return _exported(n, name), {"file_path": str(path), "file_name": name, "total": n}
 
 
+# --------------------------------------------------------------------------- Revert
+
+
+class RevertGone(lifecycle.LifecycleError):
+    """The change set a revert job was started for cannot be read any more."""
+
+
+def run_revert(job: Job, progress) -> tuple[str, dict]:
+    """Revert a change set the job's user may see (``params["reverting"]``) as the job's
+    change set; done with refusals is not a success."""
+    user = job.user
+    progress(None, "Reverting", force=True)
+    cs = audit_selectors.change_set(
+        uuid.UUID(job.params["reverting"]), user.reseller_id, every_reseller=is_admin(user)
+    )
+    if cs is None:
+        raise RevertGone("The change set to revert is not there any more; nothing changed.")
+    entries = audit_selectors.entries_by_type(cs, user.reseller_id, every_reseller=is_admin(user))
+    result = revert.revert(entries, actor=jobs.actor(job), reverting=cs.uuid)
+    return result.message, {"ok": not result.refusals}
+
+
 # --------------------------------------------------------------------------- registration
 
 
@@ -247,3 +273,6 @@ def register() -> None:
             produced=produced,
             produced_label="DID Inventory",
         )
+    registry.register(
+        Job.Kind.REVERT, run_revert, label=Job.Kind.REVERT.label, user_errors=USER_ERRORS
+    )

@@ -62,6 +62,11 @@ def _load(entries) -> None:
     field (a change set may hold several entries of one DID: a Mass Edit's move and edit),
     and its verdict."""
     sql, params = entries.values_list("pk", "object_id", "before", "after").query.sql_with_params()
+    # Locked first, in id order (as every writer locks): nothing changes them between the
+    # verdicts below and the writes that follow.
+    lifecycle.lock_in_order(
+        f"SELECT x.object_id FROM ({sql}) AS x(n, object_id, before, after)", list(params)
+    )
     with connection.cursor() as cur:
         cur.execute(f"DROP TABLE IF EXISTS {ROWS}")
         cur.execute(
@@ -110,6 +115,7 @@ def _load(entries) -> None:
 
 def revert_dids(entries, *, actor) -> Reverted:
     """Undo ``entries`` (the DID entries of one change set) as ``actor``'s change set."""
+    lifecycle.roomy_hash()
     _load(entries)
     result = Reverted(change_set=actor.change_set)
 

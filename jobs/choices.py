@@ -10,6 +10,7 @@ class Kind(models.TextChoices):
     EXPORT_CSV = "export_csv", "Export DIDs (CSV)"
     IMPORT_CHECK = "import_check", "Import DIDs (dry run)"
     IMPORT_APPLY = "import_apply", "Import DIDs"
+    REVERT = "revert", "Revert"
 
 
 class Status(models.TextChoices):

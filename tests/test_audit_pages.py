@@ -18,6 +18,7 @@ from inventory.choices import Status
 from inventory.models import DID
 from inventory.numbers import parse
 from inventory.services import create_dids, delete_dids, update_dids
+from jobs.models import Job
 from operators.services import operator_create
 
 from .import_support import apply, dry_run
@@ -314,3 +315,21 @@ def test_revert_of_an_import_deletes_what_it_created_and_restores_what_it_change
     assert not DID.objects.filter(number="300").exists()
     back = DID.objects.get(number="200")
     assert (back.status, back.tag) == (Status.IN_STOCK, "old")
+
+
+def test_a_big_revert_runs_as_a_job_whose_page_links_the_new_change_set(
+    as_a, world, settings, eager, django_capture_on_commit_callbacks
+):
+    settings.BACKGROUND_THRESHOLD = 10
+    actor = Actor.for_user(world.user)
+    create_dids(parse("5552000-5552029"), operator=world.operator, actor=actor)
+    with django_capture_on_commit_callbacks(execute=True):
+        resp = as_a.post(f"/audit/change-sets/{actor.change_set}/revert/")
+    job = Job.objects.get(kind=Job.Kind.REVERT)
+    assert resp["Location"] == reverse("jobs:job_detail", args=[job.pk])
+    assert job.status == Job.Status.DONE and job.ok, job.message
+    assert job.message == "Reverted: 30 created DIDs deleted."
+    assert not DID.objects.filter(number__startswith="55520").exists()
+    data = as_a.get(reverse("jobs:job_progress", args=[job.pk])).json()
+    page = as_a.get(data["change_set_url"])
+    assert page.context["cs"].action == "revert" and page.context["cs"].counts == {"did.delete": 30}
