@@ -154,7 +154,9 @@ def worded(rows, *, action_of=None) -> list:
         r.sentence = wording.describe(action, r.object_type, before, after, names)
         r.changes = wording.changes(r.object_type, before, after, names)
         known = names.known.get(r.object_type, {})
-        r.object_name = known.get(r.object_id) or r.object_repr or f"#{r.object_id}"
+        # A deleted object keeps its name in its last entry ("a deleted DID keeps its number").
+        kept = (before or {}).get("number") if isinstance(before, dict) else None
+        r.object_name = known.get(r.object_id) or kept or r.object_repr or f"#{r.object_id}"
         r.object_url = names.url(r.object_type, r.object_id)
     return rows
 

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from audit import selectors
-from audit.models import AuditRecord
+from audit.models import AuditRecord, ChangeSet
 from audit.services import Actor
 from inventory import lifecycle
 from inventory.choices import Status
@@ -333,3 +333,45 @@ def test_a_big_revert_runs_as_a_job_whose_page_links_the_new_change_set(
     data = as_a.get(reverse("jobs:job_progress", args=[job.pk])).json()
     page = as_a.get(data["change_set_url"])
     assert page.context["cs"].action == "revert" and page.context["cs"].counts == {"did.delete": 30}
+
+
+def _linked_change_set(resp):
+    found = re.search(
+        r'<a href="/audit/change-sets/([0-9a-f-]{36})/" class="change-set-link">See the change set',
+        resp.content.decode(),
+    )
+    assert found, "the message does not link its change set"
+    return ChangeSet.objects.get(uuid=found.group(1))
+
+
+def test_every_bulk_action_message_links_its_change_set(as_a, world):
+    resp = as_a.post(
+        reverse("inventory:did_add"),
+        {
+            "numbers": "5553000-5553004",
+            "operator": world.operator.pk,
+            "status": "in_stock",
+            "after_hold": "in_stock",
+        },
+        follow=True,
+    )
+    assert _linked_change_set(resp).counts == {"did.create": 5}
+    ids = list(DID.objects.filter(number__startswith="555300").values_list("pk", flat=True)[:3])
+    resp = as_a.post(
+        reverse("clients:client_assign", args=[world.client.pk]),
+        {"account": world.account.pk, "subscription": world.subscription.pk, "ids": ids},
+        follow=True,
+    )
+    assert _linked_change_set(resp).counts == {"did.in_stock>active": 3}
+    resp = as_a.post(
+        reverse("subscriptions:subscription_cancel", args=[world.subscription.pk]), follow=True
+    )
+    counts = _linked_change_set(resp).counts
+    assert counts["did.active>on_hold"] == 3
+
+
+def test_a_message_of_an_action_that_changed_nothing_links_nothing(as_a, world):
+    active = world.did(Status.ACTIVE)
+    resp = _mass_edit(as_a, [active.pk], set_status="archive")
+    assert "cannot become Archive" in resp.content.decode()
+    assert "change-set-link" not in resp.content.decode()
