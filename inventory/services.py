@@ -246,7 +246,6 @@ def update_dids(selection: Selection, changes: dict, *, actor: Actor) -> int:
         return 0
     if "after_hold_status" in changes:
         changes["after_hold_status"] = AfterHold(changes["after_hold_status"]).value
-    sel_sql, sel_params = selection_sql(selection)
     cols = list(changes)
     assignments = ", ".join(f"{c} = %s" for c in cols)
     differs = " OR ".join(f"o.{c} IS DISTINCT FROM %s" for c in cols)
@@ -261,6 +260,7 @@ def update_dids(selection: Selection, changes: dict, *, actor: Actor) -> int:
         extra_params = [changes["operator_id"]]
     with transaction.atomic(), connection.cursor() as cur:
         lifecycle.roomy_hash()
+        locked, sel_params = lifecycle.locked_rows(selection)
         cs = audit.open_change_set(actor, "edit", **_main_object(selection))
         tail, tail_params = audit.entries_sql(
             cs, "changed", object_type="did", kind=audit.Kind.UPDATE
@@ -269,7 +269,7 @@ def update_dids(selection: Selection, changes: dict, *, actor: Actor) -> int:
             f"""
             WITH changed AS (
                 UPDATE {TABLE} AS t SET {assignments}, updated_at = clock_timestamp()
-                FROM {lifecycle.locked_rows_sql(sel_sql)} AS o
+                FROM {locked} AS o
                 WHERE t.id = o.id AND ({differs}) {extra}
                 RETURNING t.id, t.reseller_id, {before} AS before, {after} AS after
             ) {tail}

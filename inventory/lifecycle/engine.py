@@ -101,6 +101,27 @@ def locked_rows_sql(sel_sql: str) -> str:
     return f"(SELECT * FROM {did_table()} WHERE id IN ({sel_sql}) ORDER BY id FOR UPDATE)"
 
 
+def locked_rows(selection: Selection) -> tuple[str, list]:
+    """``locked_rows_sql`` for ``selection``, with its params. A queryset over the DID table
+    alone (no joins, no slice) is read as it is, its rows locked as its own scan meets them,
+    rather than matched against a second scan of the table."""
+    if (
+        isinstance(selection, QuerySet)
+        and selection.model is DID
+        and len(selection.query.alias_map) <= 1
+        and not selection.query.is_sliced
+        and not selection.query.distinct
+    ):
+        columns = [f.column for f in DID._meta.concrete_fields]
+        try:
+            sql, params = selection.order_by().values(*columns).query.sql_with_params()
+        except EmptyResultSet:
+            return f"(SELECT * FROM {did_table()} WHERE false)", []
+        return f"({sql} ORDER BY id FOR UPDATE)", list(params)
+    sel_sql, sel_params = selection_sql(selection)
+    return locked_rows_sql(sel_sql), sel_params
+
+
 def is_deadlock(exc: BaseException) -> bool:
     """Whether ``exc`` (Django's ``OperationalError``, or psycopg's own) is PostgreSQL's
     "deadlock detected"."""
@@ -345,7 +366,8 @@ def move(
             source = f"FROM {table} AS o {extra_from}"
             where_selected = f"AND t.id = o.id AND t.status = o.status AND o.id IN ({sel_sql})"
         else:
-            source = f"FROM {locked_rows_sql(sel_sql)} AS o {extra_from}"
+            locked, sel_params = locked_rows(selection)
+            source = f"FROM {locked} AS o {extra_from}"
             where_selected = "AND t.id = o.id AND t.status = o.status"
         sql = f"""
             WITH moved AS (
