@@ -153,6 +153,9 @@ class ImportFigures:
             run_sql(f"TRUNCATE {self.did_table}, {self.audit_table} CASCADE")
             self.settle()
 
+        if not self.import_export:
+            speed.status = "skipped (--skip-import-export)"
+            return
         # Baseline: django-import-export on a smaller file (it saves row by row).
         self.say(f"2: baseline django-import-export of {ie_rows:,} rows")
         seconds, stored = self._import_export(ie_rows)

@@ -57,6 +57,8 @@ class Benchmark(
     # Only these figures (None: all); figure 1 (creating the DIDs) always runs: the others
     # read and write those.
     figures: frozenset[int] | None = None
+    # Figure 2's django-import-export row (information only) saves row by row: minutes.
+    import_export: bool = True
     log: Callable[[str], None] = print
     rows: list[Row] = field(default_factory=list)
     started: float = 0.0

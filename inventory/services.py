@@ -142,9 +142,18 @@ def create_dids(
             done += part.total
             if progress:
                 progress(done)
+        if created == 1 and spec.total == 1:
+            _name_single_did(spec, actor)
     return CreateResult(
         created=created, skipped=_distinct_total(spec) - created, change_set=actor.change_set
     )
+
+
+def _name_single_did(spec: Spec, actor: Actor) -> None:
+    """One new DID is a single-object action: the change set names it (its main object)."""
+    number = spec.numbers[0] if spec.numbers else spec.ranges[0].format(spec.ranges[0].first)
+    pk = DID.objects.filter(number=number).values_list("pk", flat=True).first()
+    audit.open_change_set(actor, "create", object_type="did", object_id=pk, object_repr=number)
 
 
 def _distinct_total(spec: Spec) -> int:
@@ -237,7 +246,6 @@ def update_dids(selection: Selection, changes: dict, *, actor: Actor) -> int:
         return 0
     if "after_hold_status" in changes:
         changes["after_hold_status"] = AfterHold(changes["after_hold_status"]).value
-    sel_sql, sel_params = selection_sql(selection)
     cols = list(changes)
     assignments = ", ".join(f"{c} = %s" for c in cols)
     differs = " OR ".join(f"o.{c} IS DISTINCT FROM %s" for c in cols)
@@ -252,7 +260,7 @@ def update_dids(selection: Selection, changes: dict, *, actor: Actor) -> int:
         extra_params = [changes["operator_id"]]
     with transaction.atomic(), connection.cursor() as cur:
         lifecycle.roomy_hash()
-        lifecycle.lock_in_order(sel_sql, sel_params)  # one order for every writer: no deadlock
+        locked, sel_params = lifecycle.locked_rows(selection)
         cs = audit.open_change_set(actor, "edit", **_main_object(selection))
         tail, tail_params = audit.entries_sql(
             cs, "changed", object_type="did", kind=audit.Kind.UPDATE
@@ -261,8 +269,8 @@ def update_dids(selection: Selection, changes: dict, *, actor: Actor) -> int:
             f"""
             WITH changed AS (
                 UPDATE {TABLE} AS t SET {assignments}, updated_at = clock_timestamp()
-                FROM {TABLE} AS o
-                WHERE t.id = o.id AND o.id IN ({sel_sql}) AND ({differs}) {extra}
+                FROM {locked} AS o
+                WHERE t.id = o.id AND ({differs}) {extra}
                 RETURNING t.id, t.reseller_id, {before} AS before, {after} AS after
             ) {tail}
             """,

@@ -77,6 +77,19 @@ def test_one_actor_is_one_change_set_whatever_it_writes(world):
     assert created.before is None and created.after["status"] == "in_stock"
 
 
+def test_a_move_from_several_statuses_logs_each_ones_before(world):
+    stock, archived = world.did(), world.did(Status.ARCHIVE)
+    actor = world.step()
+    both = DID.objects.filter(pk__in=[stock.pk, archived.pk])
+    assert lifecycle.change_status(both, Status.RESERVED, actor=actor).moved == 2
+    cs = change_set_of(actor)
+    assert cs.counts == {"did.in_stock>reserved": 1, "did.archive>reserved": 1}
+    before = dict(Entry.objects.filter(change_set=cs).values_list("object_id", "before"))
+    assert before == {stock.pk: {"status": "in_stock"}, archived.pk: {"status": "archive"}}
+    # Bulk entries go straight to their month's partition.
+    assert _partition_of(cs.pk) == f"audit_entry_{cs.created_at:%Y_%m}"
+
+
 def test_a_move_logs_only_the_fields_it_changed(world):
     did = world.did(Status.ACTIVE)
     actor = world.step()
@@ -266,6 +279,9 @@ def test_the_beat_tasks_record_as_the_task_by_name(world):
     cs = latest(action="expire_hold")
     assert cs.username == "inventory.tasks.expire_holds" and cs.user_id is None
     assert cs.counts == {"did.on_hold>in_stock": 1}
+    released = Entry.objects.get(change_set=cs)
+    assert released.before["client_id"] == world.client.pk and released.after["client_id"] is None
+    assert released.before["account_id"] == world.account.pk and released.before["hold_until"]
 
     world.did(Status.ACTIVE)
     Subscription.objects.filter(pk=world.subscription.pk).update(

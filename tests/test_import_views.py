@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from accounts.models import Reseller, User
-from audit.models import AuditRecord
+from audit.models import AuditRecord, ChangeSet, Entry, Kind
 from imports.models import ImportJob
 from inventory.choices import Status
 from inventory.models import DID
@@ -87,9 +87,9 @@ def test_the_reference_example_maps_its_columns_by_itself(client, company):
     assert (dids["1"].status, dids["1"].operator.name) == (Status.RESERVED, "Op 1")
     assert (dids["2"].status, dids["2"].operator.name) == (Status.ARCHIVE, "Op 2")
     assert dids["4"].status == Status.IN_STOCK and dids["4"].after_hold_status == "reserved"
-    assert (
-        AuditRecord.objects.filter(change_set=job.change_set, action="import_create").count() == 8
-    )
+    cs = ChangeSet.objects.get(uuid=job.change_set)
+    assert cs.action == "import" and cs.counts["did.create"] == 8
+    assert Entry.objects.filter(change_set=cs, kind=Kind.CREATE).count() == 8
 
 
 # --------------------------------------------------------------------------- round trip
@@ -201,16 +201,22 @@ def test_apply_only_the_valid_rows_writes_them_in_one_change_set(as_importer, wo
     )
     assert DID.objects.get(number="201").status == Status.ACTIVE
     assert not DID.objects.filter(number__in=["12a", "301", "302", "303"]).exists()
-    actions = sorted(
-        AuditRecord.objects.filter(change_set=job.change_set).values_list("action", "object_repr")
+    cs = ChangeSet.objects.get(uuid=job.change_set)
+    assert cs.action == "import"  # the whole import is one change set: creations, edits, moves
+    entries = sorted(
+        (e.object_id, e.kind, sorted(e.after)) for e in Entry.objects.filter(change_set=cs)
     )
-    assert actions == [("import_create", "300"), ("import_edit", "200"), ("set_status", "200")]
-    edit = AuditRecord.objects.get(change_set=job.change_set, action="import_edit")
+    assert entries == sorted(
+        [
+            (created.pk, Kind.CREATE, ["operator_id", "status"]),
+            (changed.pk, Kind.UPDATE, ["tag"]),
+            (changed.pk, Kind.UPDATE, ["status"]),
+        ]
+    )
+    edit = Entry.objects.get(change_set=cs, after__has_key="tag")
     assert (edit.before, edit.after) == ({"tag": "old"}, {"tag": "new"})
-    assert (
-        AuditRecord.objects.get(change_set=job.change_set, action="set_status").after["status"]
-        == "archive"
-    )
+    moved = Entry.objects.get(change_set=cs, kind=Kind.UPDATE, after__has_key="status")
+    assert moved.after == {"status": "archive"}
     assert not Path(job.file_path).exists()
 
 

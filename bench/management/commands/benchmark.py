@@ -27,6 +27,11 @@ class Command(BaseCommand):
             "--figures",
             help="only these figures, e.g. 2,5,6 (figure 1, creating the DIDs, always runs)",
         )
+        parser.add_argument(
+            "--skip-import-export",
+            action="store_true",
+            help="leave out figure 2's django-import-export row (it takes minutes)",
+        )
         parser.add_argument("--routing-seconds", type=float, help="length of figure 7's run")
         parser.add_argument("--routing-workers", type=int, default=2, help="gunicorn workers")
         parser.add_argument("--routing-threads", type=int, default=2, help="threads per worker")
@@ -49,6 +54,7 @@ class Command(BaseCommand):
         bench = Benchmark(
             scale=opts["scale"],
             figures=figures,
+            import_export=not opts["skip_import_export"],
             reset=opts["reset"],
             routing_seconds=opts["routing_seconds"],
             routing_workers=opts["routing_workers"],
