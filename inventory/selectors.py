@@ -5,15 +5,18 @@ jobs."""
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from dataclasses import dataclass
 
-from django.db.models import Count
+from django.db.models import Count, Value
+from django.db.models.functions import Left, Replace
 from django.http import Http404, QueryDict
 
 from core.selectors import count_by
 from operators.models import Operator
 from subscriptions.models import Subscription
 
+from . import geography
 from .choices import Status
 from .filtersets import DIDFilterSet
 from .lifecycle.table import COUNTED_AGAINST_ALLOWANCE
@@ -79,6 +82,19 @@ def subscriptions_over_allowance(package) -> list[tuple[int, str, int]]:
         .annotate(n=Count("id"))
     )
     return sorted((sid, client, n) for sid, client, n in rows if n > package.did_allowance)
+
+
+def dids_per_country(user) -> list[tuple[str, int]]:
+    """DIDs per country (code; "" for numbers with no country, last of its count), most first:
+    one grouped query
+    on the number's first ``geography.CHART_DIGITS`` digits, each group then named by the
+    library."""
+    lead = Left(Replace("number", Value("+"), Value("")), geography.CHART_DIGITS)
+    rows = dids_for(user).order_by().annotate(lead=lead).values_list("lead").annotate(n=Count("id"))
+    totals: Counter[str] = Counter()
+    for digits, n in rows:
+        totals[geography.country_of_prefix(digits)] += n
+    return sorted(totals.items(), key=lambda kv: (-kv[1], not kv[0], kv[0]))
 
 
 def status_counts(qs) -> dict[str, int]:

@@ -11,6 +11,7 @@ class DIDTable(Table):
         Column("status", "Status", ("status", "id")),
         Column("operator", "Operator", ("operator", "id")),
         Column("did", "DID", ("number",)),
+        Column("country", "Country"),  # and region: inventory.geography, from the number
         Column("tag", "Tag", ("tag", "id")),
         Column("notes", "Notes", ("notes", "id"), keyset=False),
         Column("client", "Client", ("client", "id"), keyset=False),
