@@ -19,7 +19,7 @@ from subscriptions.models import Subscription
 from . import geography
 from .choices import Status
 from .filtersets import DIDFilterSet
-from .lifecycle.table import COUNTED_AGAINST_ALLOWANCE
+from .lifecycle.table import ASSIGNABLE, COUNTED_AGAINST_ALLOWANCE
 from .models import DID
 from .scoping import dids_for
 
@@ -49,6 +49,20 @@ def selection_for(user, search: QueryDict, ids=None):
     if qs.count() != len(ids):
         raise Http404("No such DID.")
     return qs
+
+
+def stock_to_assign(user, client, *, subscription=None, prefix="", tag="", limit=50):
+    """The first ``limit`` In Stock DIDs of ``client``'s reseller in number order that
+    ``subscription``'s package allows (its allowed tags; none: any tag), optionally starting
+    with ``prefix`` and of ``tag``. A prefix is a range scan of the number index."""
+    qs = dids_for(user).filter(reseller_id=client.reseller_id, status__in=ASSIGNABLE)
+    if prefix:
+        qs = qs.filter(number__startswith=prefix)
+    if tag:
+        qs = qs.filter(tag=tag)
+    if subscription is not None and subscription.package.allowed_tags:
+        qs = qs.filter(tag__in=subscription.package.allowed_tags)
+    return list(qs.order_by("number").only("id", "number", "tag")[:limit])
 
 
 # --------------------------------------------------------------------------- counts
