@@ -72,7 +72,8 @@ def test_a_did_that_left_the_client_is_refused_by_name(as_a, world):
     stock = world.did()  # visible to the user, but not this client's
     resp = _bulk(as_a, world, "block", [mine, stock])
     assert msgs(resp) == [
-        f"Blocked 1 DID. Refused 1: 1 ticked DID left Client A since the page was shown ({stock.number})."
+        "Blocked 1 DID. Refused 1: 1 ticked DID left Client A since the page was shown "
+        f"({stock.number})."
     ]
     assert statuses([mine, stock]) == [Status.BLOCKED, Status.IN_STOCK]
 
@@ -149,7 +150,7 @@ def test_stock_follows_the_chosen_subscription(as_a, world):
 def test_the_only_account_is_preselected(as_a, world):
     form = as_a.get(dids_tab(world.client)).context["form"]
     assert form["account"].value() == world.account.pk
-    assert 'selected>Client A | acc_A</option>' in str(form["account"])
+    assert "selected>Client A | acc_A</option>" in str(form["account"])
     Account.objects.create(client=world.client, name="acc_2")
     form = as_a.get(dids_tab(world.client)).context["form"]
     assert form["account"].value() is None
