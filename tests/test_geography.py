@@ -10,6 +10,8 @@ from django.test.utils import CaptureQueriesContext
 from inventory import geography
 from inventory.choices import Status
 
+from .api_support import api_a  # noqa: F401
+
 LIST = "/dids/"
 
 
@@ -149,3 +151,23 @@ def test_country_counts_follow_tenancy_and_status(world, other_world):
     other_world.did(number="+14155550199")
     assert dids_per_country(world.user) == [("US", 1)]
     assert dids_per_country(other_world.user) == [("US", 1)]
+
+
+def test_api_gives_each_did_its_country_and_filters_by_it(api_a, world):
+    made = _numbers(world)
+    rows = api_a.get("dids/", {"per_page": 20}).json()["results"]
+    countries = {r["number"]: r["country"] for r in rows}
+    assert countries == {
+        "+14155550100": "US",
+        "14155550101": "US",
+        "12125550100": "US",
+        "+16135550100": "CA",
+        "442079460000": "GB",
+        "0100": "",
+    }
+    resp = api_a.get("dids/", {"country": "US", "area_code": "415"})
+    assert sorted(r["id"] for r in resp.json()["results"]) == sorted(
+        [made["+14155550100"].pk, made["14155550101"].pk]
+    )
+    refused = api_a.get("dids/", {"area_code": "415"})
+    assert refused.status_code == 400 and "Area code: choose a Country too" in refused.text
