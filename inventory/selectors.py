@@ -8,8 +8,8 @@ import datetime as dt
 from collections import Counter
 from dataclasses import dataclass
 
-from django.db.models import Count, Value
-from django.db.models.functions import Left, Replace
+from django.db.models import Count
+from django.db.models.functions import Left
 from django.http import Http404, QueryDict
 
 from core.selectors import count_by
@@ -100,14 +100,13 @@ def subscriptions_over_allowance(package) -> list[tuple[int, str, int]]:
 
 def dids_per_country(user) -> list[tuple[str, int]]:
     """DIDs per country (code; "" for numbers with no country, last of its count), most first:
-    one grouped query
-    on the number's first ``geography.CHART_DIGITS`` digits, each group then named by the
-    library."""
-    lead = Left(Replace("number", Value("+"), Value("")), geography.CHART_DIGITS)
+    one grouped query on the number's first ``geography.CHART_CHARS`` characters, each group
+    then named by the library."""
+    lead = Left("number", geography.CHART_CHARS)
     rows = dids_for(user).order_by().annotate(lead=lead).values_list("lead").annotate(n=Count("id"))
     totals: Counter[str] = Counter()
     for digits, n in rows:
-        totals[geography.country_of_prefix(digits)] += n
+        totals[geography.country_of_prefix(digits.lstrip("+"))] += n
     return sorted(totals.items(), key=lambda kv: (-kv[1], not kv[0], kv[0]))
 
 
