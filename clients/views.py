@@ -179,7 +179,7 @@ def _dids_tab(request, client, *, assign_form=None, stock_data=None, status=200)
     chosen = form.chosen_subscription(data.get("subscription"))
     stock_form = StockSearchForm(data)
     stock = []
-    searching = bool(stock_form.data.get("prefix") or stock_form.data.get("tag"))
+    searching = any(stock_form.data.get(k) for k in ("prefix", "tag", "subscription"))
     if stock_form.is_valid():
         stock = inventory_selectors.stock_to_assign(
             user,

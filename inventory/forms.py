@@ -262,7 +262,7 @@ class ClientDIDsMoveForm(forms.Form):
         ("block", "Block", "blocked"),
         ("activate", "Activate", "activated"),
         ("hold", "Hold", "put On Hold"),
-        ("release", "Release now", "released"),
+        ("release", "Release", "released"),
     ]
 
     action = forms.ChoiceField(

@@ -5,6 +5,8 @@ the reason when the subscription is full."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -105,3 +107,42 @@ def test_assign_panel_toggles_and_offers_what_the_package_allows(page, world, lo
     )
     expect(page.locator(f"#stock-{other_gold.pk}")).to_be_disabled()
     expect(page.locator("#assign-submit")).to_be_disabled()
+
+
+def test_choosing_another_subscription_lists_what_its_package_allows(page, world, login):
+    import datetime as dt
+
+    from subscriptions.models import Subscription
+
+    world.did(Status.ACTIVE)
+    Package.objects.filter(pk=world.package.pk).update(allowed_tags=["gold"], did_allowance=1)
+    roomy = Package.objects.create(reseller=world.reseller, name="Roomy", did_allowance=5)
+    second = Subscription.objects.create(
+        client=world.client, package=roomy, start_date=dt.date(2026, 1, 1)
+    )
+    gold, plain = world.did(tag="gold"), world.did(tag="plain")
+    login(page, "user-A", "pw-A")
+    page.goto(f"/clients/{world.client.pk}/dids/")
+    page.locator("#assign > summary").click()
+
+    # Pack A is full, so the tab starts on the subscription with room, which allows any tag.
+    expect(page.locator("#id_stock_subscription")).to_have_value(str(second.pk))
+    expect(page.locator("#stock tbody tr[data-stock]")).to_have_count(2)
+    expect(page.locator("#assign-full")).to_have_count(0)
+
+    page.locator("#id_stock_subscription").select_option(str(world.subscription.pk))
+    expect(page).to_have_url(re.compile(rf"subscription={world.subscription.pk}"))
+    expect(page.locator("#assign-panel")).to_be_visible()  # still open after the reload
+    expect(page.locator("#stock tbody tr[data-stock]")).to_have_count(1)
+    expect(page.locator(f"#stock-{gold.pk}")).to_be_disabled()
+    expect(page.locator("#stock")).not_to_contain_text(plain.number)
+    expect(page.locator("#assign-full")).to_contain_text("or choose another subscription")
+
+    page.locator("#id_stock_subscription").select_option(str(second.pk))
+    expect(page.locator("#stock tbody tr[data-stock]")).to_have_count(2)
+    page.locator(f"#stock-{plain.pk}").check()
+    page.locator("#assign-submit").click()
+    expect(page.get_by_role("status")).to_have_text(
+        "Assigned 1 DID to Client A | acc_A under Roomy."
+    )
+    assert _status(plain) == Status.ACTIVE
