@@ -252,6 +252,13 @@ def assign(request, pk: int):
     return redirect("clients:client_dids", pk=client.pk)
 
 
+def _back_to_page(request, client):
+    """Back to the DIDs tab's page the buttons were on."""
+    url = reverse("clients:client_dids", kwargs={"pk": client.pk})
+    page = request.POST.get("page", "")
+    return redirect(f"{url}?page={page}" if page.isdigit() else url)
+
+
 @login_required
 @require_POST
 def did_bulk_action(request, pk: int):
@@ -277,9 +284,7 @@ def did_bulk_action(request, pk: int):
         else:
             outcome = outcomes.move_outcome(result, form.done)
             getattr(messages, outcome.level)(request, outcome.message)
-    url = reverse("clients:client_dids", kwargs={"pk": client.pk})
-    page = request.POST.get("page", "")
-    return redirect(f"{url}?page={page}" if page.isdigit() else url)
+    return _back_to_page(request, client)
 
 
 # What each per-row button does: (lifecycle service, past tense for the message).
@@ -304,6 +309,4 @@ def did_action(request, pk: int, did: int, action: str):
     else:
         target.refresh_from_db(fields=["status"])
         messages.success(request, f"DID {target.number} {done}: now {target.get_status_display()}.")
-    url = reverse("clients:client_dids", kwargs={"pk": client.pk})
-    page = request.POST.get("page", "")
-    return redirect(f"{url}?page={page}" if page.isdigit() else url)
+    return _back_to_page(request, client)
