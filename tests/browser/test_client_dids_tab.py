@@ -77,12 +77,12 @@ def test_assign_panel_toggles_and_offers_what_the_package_allows(page, world, lo
 
     toggle = page.locator("#assign > summary")
     panel = page.locator("#assign-panel")
-    caret = "(el) => getComputedStyle(el.querySelector('.cli-caret'), '::before').transform"
+    caret = "(el) => getComputedStyle(el.querySelector('.cli-caret'), '::before').content"
     expect(panel).to_be_hidden()
-    closed = toggle.evaluate(caret)
+    assert toggle.evaluate(caret) == '"▸"'  # closed: the caret points at the label
     toggle.click()
     expect(panel).to_be_visible()
-    assert toggle.evaluate(caret) != closed  # the caret turns to show the panel is open
+    assert toggle.evaluate(caret) == '"▾"'  # open: it points down at the panel
     toggle.click()
     expect(panel).to_be_hidden()
     toggle.click()
