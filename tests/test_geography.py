@@ -9,6 +9,7 @@ from django.test.utils import CaptureQueriesContext
 
 from inventory import geography
 from inventory.choices import Status
+from inventory.models import DID
 
 from .api_support import api_a  # noqa: F401
 
@@ -171,3 +172,19 @@ def test_api_gives_each_did_its_country_and_filters_by_it(api_a, world):
     )
     refused = api_a.get("dids/", {"area_code": "415"})
     assert refused.status_code == 400 and "Area code: choose a Country too" in refused.text
+
+
+def test_a_shared_calling_code_is_guarded_by_its_own_range_first():
+    # +44 is the United Kingdom's and three Crown Dependencies': many ranges, behind "44".
+    sql = str(DID.objects.filter(geography.number_q("GB")).query)
+    where = sql[sql.index("WHERE") :].replace('"inventory_did"."number"', "n")
+    assert where.startswith("WHERE (((n >= 44 AND n < 45) OR (n >= +44 AND n < +45)) AND (")
+    assert where.count(" OR ") > 100
+    assert geography.number_q("DE", "30") is not None
+    assert geography.number_q("CA", "415") is None  # nothing can match: no query at all
+
+
+def test_home_without_dids_draws_no_country_bar(as_a, world):
+    resp = as_a.get("/")
+    assert resp.context["country_chart"]["rows"] == []
+    assert "No DIDs yet." in resp.content.decode()
