@@ -63,12 +63,20 @@ def place(number: str) -> Place:
     parsed = _parse(number or "")
     if parsed is None:
         return Place("", "", "", number)
-    code = pn.region_code_for_number(parsed) or pn.region_code_for_country_code(parsed.country_code)
+    exact = pn.region_code_for_number(parsed)  # None unless valid in one of its countries
+    code = exact or pn.region_code_for_country_code(parsed.country_code)
     if code in (None, pn.UNKNOWN_REGION, pn.REGION_CODE_FOR_NON_GEO_ENTITY):
         code = ""
     name = country_name(code) if code else ""
-    valid = pn.is_valid_number(parsed)
-    region = geocoder.description_for_number(parsed, LANG) if valid else ""
+    # The number's type is its validity too (UNKNOWN: not valid); is_valid_number() and
+    # description_for_number() would each work it out again.
+    kind = pn.number_type(parsed) if exact else pn.PhoneNumberType.UNKNOWN
+    valid = kind != pn.PhoneNumberType.UNKNOWN
+    region = (
+        geocoder.description_for_valid_number(parsed, LANG)
+        if valid and pn.is_number_type_geographical(kind, parsed.country_code)
+        else ""
+    )
     international = (
         pn.format_number(parsed, pn.PhoneNumberFormat.INTERNATIONAL) if valid else number
     )
