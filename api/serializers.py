@@ -12,6 +12,7 @@ from audit.models import AuditRecord
 from clients.models import Account, Client
 from imports.models import ImportJob
 from imports.spec import refusal_text
+from inventory import geography
 from inventory.choices import AfterHold, Status
 from inventory.models import DID
 from jobs.models import Job
@@ -107,7 +108,8 @@ class SubscriptionSerializer(serializers.ModelSerializer):
 
 DID_EXAMPLE = {
     "id": 1718,
-    "number": "4155550100",
+    "number": "14155550100",
+    "country": "US",
     "status": "active",
     "operator": 7,
     "operator_name": "Telnyx",
@@ -142,6 +144,10 @@ class DIDSerializer(serializers.ModelSerializer):
 
     operator_name = serializers.CharField(source="operator.name", read_only=True)
     client_name = serializers.CharField(source="client.name", read_only=True, default=None)
+    country = serializers.CharField(
+        read_only=True,
+        help_text="ISO 3166 code of the number's country (phonenumbers); empty if none.",
+    )
 
     class Meta:
         model = DID
@@ -151,6 +157,7 @@ class DIDSerializer(serializers.ModelSerializer):
         return {
             "id": did.id,
             "number": did.number,
+            "country": geography.place(did.number).country,
             "status": did.status,
             "operator": did.operator_id,
             "operator_name": did.operator.name,

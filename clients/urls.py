@@ -16,6 +16,7 @@ urlpatterns = [
     ),
     path("<int:pk>/dids/", views.client_dids, name="client_dids"),
     path("<int:pk>/dids/assign/", views.assign, name="client_assign"),
+    path("<int:pk>/dids/bulk/", views.did_bulk_action, name="did_bulk"),
     path("<int:pk>/dids/<int:did>/block/", views.did_action, {"action": "block"}, name="did_block"),
     path(
         "<int:pk>/dids/<int:did>/activate/",

@@ -4,8 +4,10 @@ from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 
+from inventory import geography
 from inventory import selectors as inventory_selectors
 from inventory.choices import Status
 
@@ -19,8 +21,13 @@ BAR_COLORS = {
 }
 
 
-def _bars(rows, width=560, bar=26, gap=8, label_w=150):
-    """Horizontal bar chart geometry for a server-rendered SVG: rows of (label, value, color)."""
+COUNTRY_COLOR = "#2a9d8f"
+COUNTRIES_SHOWN = 10
+
+
+def _bars(rows, width=560, bar=26, gap=8, label_w=150, links=None):
+    """Horizontal bar chart geometry for a server-rendered SVG: rows of (label, value, color);
+    ``links``, if given, the URL each bar opens (None: no link)."""
     top = max([v for _l, v, _c in rows] + [1])
     out = []
     for i, (label, value, color) in enumerate(rows):
@@ -33,6 +40,7 @@ def _bars(rows, width=560, bar=26, gap=8, label_w=150):
                 "y": i * (bar + gap),
                 "w": w,
                 "text_x": label_w + w + 6,
+                "url": links[i] if links else None,
             }
         )
     return {
@@ -53,6 +61,14 @@ def home(request):
     status_rows = [(s.label, by_status.get(s.value, 0), BAR_COLORS[s.value]) for s in Status]
     total = sum(n for _l, n, _c in status_rows)
     op_rows = [(name, n, "#3b7be0") for name, n in board.top_operators]
+    by_country = inventory_selectors.dids_per_country(request.user)
+    shown = by_country[:COUNTRIES_SHOWN]
+    country_rows = [
+        (geography.country_name(code) if code else "No country", n, COUNTRY_COLOR)
+        for code, n in shown
+    ]
+    base = reverse("inventory:did_list")
+    country_links = [f"{base}?country={code}" if code else None for code, _n in shown]
     return render(
         request,
         "home.html",
@@ -62,6 +78,8 @@ def home(request):
             "status_chart": _bars(status_rows),
             "operator_chart": _bars(op_rows),
             "operators_total": board.operators_total,
+            "country_chart": _bars(country_rows, links=country_links),
+            "countries_total": len(by_country),
             "ending": board.ending,
             "ending_count": board.ending_count,
             "week_end_iso": timezone.localtime(now + dt.timedelta(days=8)).date().isoformat(),

@@ -5,18 +5,21 @@ jobs."""
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from dataclasses import dataclass
 
 from django.db.models import Count
+from django.db.models.functions import Left
 from django.http import Http404, QueryDict
 
 from core.selectors import count_by
 from operators.models import Operator
 from subscriptions.models import Subscription
 
+from . import geography
 from .choices import Status
 from .filtersets import DIDFilterSet
-from .lifecycle.table import COUNTED_AGAINST_ALLOWANCE
+from .lifecycle.table import ASSIGNABLE, COUNTED_AGAINST_ALLOWANCE
 from .models import DID
 from .scoping import dids_for
 
@@ -46,6 +49,20 @@ def selection_for(user, search: QueryDict, ids=None):
     if qs.count() != len(ids):
         raise Http404("No such DID.")
     return qs
+
+
+def stock_to_assign(user, client, *, subscription=None, prefix="", tag="", limit=50):
+    """The first ``limit`` In Stock DIDs of ``client``'s reseller in number order that
+    ``subscription``'s package allows (its allowed tags; none: any tag), optionally starting
+    with ``prefix`` and of ``tag``. A prefix is a range scan of the number index."""
+    qs = dids_for(user).filter(reseller_id=client.reseller_id, status__in=ASSIGNABLE)
+    if prefix:
+        qs = qs.filter(number__startswith=prefix)
+    if tag:
+        qs = qs.filter(tag=tag)
+    if subscription is not None and subscription.package.allowed_tags:
+        qs = qs.filter(tag__in=subscription.package.allowed_tags)
+    return list(qs.order_by("number").only("id", "number", "tag")[:limit])
 
 
 # --------------------------------------------------------------------------- counts
@@ -79,6 +96,18 @@ def subscriptions_over_allowance(package) -> list[tuple[int, str, int]]:
         .annotate(n=Count("id"))
     )
     return sorted((sid, client, n) for sid, client, n in rows if n > package.did_allowance)
+
+
+def dids_per_country(user) -> list[tuple[str, int]]:
+    """DIDs per country (code; "" for numbers with no country, last of its count), most first:
+    one grouped query on the number's first ``geography.CHART_CHARS`` characters, each group
+    then named by the library."""
+    lead = Left("number", geography.CHART_CHARS)
+    rows = dids_for(user).order_by().annotate(lead=lead).values_list("lead").annotate(n=Count("id"))
+    totals: Counter[str] = Counter()
+    for digits, n in rows:
+        totals[geography.country_of_prefix(digits.lstrip("+"))] += n
+    return sorted(totals.items(), key=lambda kv: (-kv[1], not kv[0], kv[0]))
 
 
 def status_counts(qs) -> dict[str, int]:

@@ -14,12 +14,13 @@ from django.views.decorators.http import require_POST
 
 from accounts.tenancy import is_admin, resellers_for, scoped
 from audit.services import Actor
+from config.limits import AREA_CODE_MAX
 from core import views as generic
 from jobs import services as jobs
 from jobs.models import Job
 from operators.models import Operator
 
-from . import lifecycle, outcomes
+from . import geography, lifecycle, outcomes
 from .choices import AfterHold, Status
 from .filtersets import DIDFilterSet
 from .forms import AssignForm, DIDEditForm, MassEditForm, NewDIDsForm
@@ -105,7 +106,15 @@ def search_fields(request):
         "after_hold": [
             (v, label, v == data.get("after_hold", "")) for v, label in AfterHold.choices
         ],
-        **{k: data.get(k, "") for k in ("client", "account", "tag", "did", "hold_ends_before")},
+        "countries": [
+            (code, f"{name} ({code})" if name != code else code, code == data.get("country"))
+            for code, name in geography.countries()
+        ],
+        "area_code_max": AREA_CODE_MAX,
+        **{
+            k: data.get(k, "")
+            for k in ("client", "account", "tag", "did", "hold_ends_before", "area_code")
+        },
     }
 
 

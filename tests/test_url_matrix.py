@@ -134,6 +134,13 @@ ROWS = [
         owner=(302,),
     ),
     Row(
+        "clients:did_bulk",
+        lambda w: {"pk": w.client.pk},
+        method="post",
+        data=lambda w: {"action": "block", "ids": [w.did(Status.ACTIVE).pk]},
+        owner=(302,),
+    ),
+    Row(
         "clients:did_block",
         lambda w: {"pk": w.client.pk, "did": w.did(Status.ACTIVE).pk},
         method="post",
