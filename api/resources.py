@@ -136,7 +136,7 @@ class PackageViewSet(Resource, mixins.CreateModelMixin, mixins.UpdateModelMixin)
     serializer_class = s.PackageSerializer
     filterset_class = PackageFilterSet
     table = PackageTable
-    refusal_fields = ("name", "reseller", "did_allowance", "allowed_tags", "hold_days")
+    refusal_fields = ("name", "reseller", "did_allowance", "allowed_tags", "hold_days", "archived")
 
     def scope(self, user):
         return packages_for(user)

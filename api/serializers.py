@@ -81,7 +81,15 @@ class AccountSerializer(serializers.ModelSerializer):
 class PackageSerializer(serializers.ModelSerializer):
     class Meta:
         model = Package
-        fields = ["id", "name", "reseller", "did_allowance", "allowed_tags", "hold_days"]
+        fields = [
+            "id",
+            "name",
+            "reseller",
+            "did_allowance",
+            "allowed_tags",
+            "hold_days",
+            "archived",
+        ]
 
 
 @extend_schema_serializer(
@@ -334,6 +342,9 @@ class PackageRequest(NameRequest):
         required=False, allow_blank=True, help_text="Comma-separated; empty: any tag."
     )
     hold_days = serializers.IntegerField(min_value=0)
+    archived = serializers.BooleanField(
+        required=False, help_text="On update: true takes no new subscriptions."
+    )
 
 
 class SubscriptionRequest(serializers.Serializer):

@@ -281,9 +281,13 @@ class ObjectDeleteView(ScopedMixin, View):
         """Where a refused delete goes back to (default: where a done one goes)."""
         return _url(self.success_url, obj)
 
+    def extra_context(self, request, obj) -> dict:
+        return {"back": self.refused_url(obj)}  # the page's Cancel / Back
+
     def get(self, request, pk):
         obj = self.get_object(request, pk)
         context = {self.context_object_name: obj, "object": obj, "preview": self.preview(obj)}
+        context.update(self.extra_context(request, obj))
         return render(request, self.template_name, context)
 
     def post(self, request, pk):
