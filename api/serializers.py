@@ -400,6 +400,9 @@ class DIDEditRequest(serializers.Serializer):
     clear_hold_days = serializers.BooleanField(
         required=False, help_text="Use the package's hold days again."
     )
+    operator = serializers.IntegerField(
+        required=False, help_text="Move the DID to this operator of its own reseller."
+    )
 
 
 class AssignRequest(serializers.Serializer):

@@ -4,6 +4,7 @@ from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 
 from inventory import selectors as inventory_selectors
@@ -20,16 +21,18 @@ BAR_COLORS = {
 
 
 def _bars(rows, width=560, bar=26, gap=8, label_w=150):
-    """Horizontal bar chart geometry for a server-rendered SVG: rows of (label, value, color)."""
-    top = max([v for _l, v, _c in rows] + [1])
+    """Horizontal bar chart geometry for a server-rendered SVG: rows of (label, value, color,
+    url); each bar is a link to ``url``, the DID list filtered to what it counts."""
+    top = max([v for _l, v, _c, _u in rows] + [1])
     out = []
-    for i, (label, value, color) in enumerate(rows):
+    for i, (label, value, color, url) in enumerate(rows):
         w = 0 if not value else max(2, round((width - label_w - 90) * value / top))
         out.append(
             {
                 "label": label,
                 "value": value,
                 "color": color,
+                "url": url,
                 "y": i * (bar + gap),
                 "w": w,
                 "text_x": label_w + w + 6,
@@ -50,9 +53,16 @@ def home(request):
     now = timezone.now()
     board = inventory_selectors.dashboard(request.user, now=now)
     by_status = board.by_status
-    status_rows = [(s.label, by_status.get(s.value, 0), BAR_COLORS[s.value]) for s in Status]
-    total = sum(n for _l, n, _c in status_rows)
-    op_rows = [(name, n, "#3b7be0") for name, n in board.top_operators]
+    dids = reverse("inventory:did_list")
+    status_rows = [
+        (s.label, by_status.get(s.value, 0), BAR_COLORS[s.value], f"{dids}?status={s.value}")
+        for s in Status
+    ]
+    total = sum(n for _l, n, _c, _u in status_rows)
+    op_rows = [
+        (name, n, "#3b7be0", f"{dids}?operator={pk}")
+        for (name, n), pk in zip(board.top_operators, board.top_operator_ids, strict=True)
+    ]
     return render(
         request,
         "home.html",
