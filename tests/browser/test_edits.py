@@ -208,10 +208,14 @@ def test_no_dead_ends_disabled_buttons_and_chart_links(page, world, login):
     page.locator("#chart-operator a.bar-link rect").first.click()
     expect(page).to_have_url(re.compile(rf"/dids/\?operator={world.operator.pk}$"))
 
-    # A Mass Edit that would change nothing: the reason, and a disabled Update that looks it.
+    # Mass Edit with nothing selected: Update and Delete are disabled until a DID is ticked.
     page.goto("/dids/")
-    page.locator(f'#did-table tr[data-id="{did.pk}"] input[name=ids]').check()
     page.locator("#mass-edit-toggle").click()
+    expect(page.locator("#mass-update")).to_be_disabled()
+    expect(page.locator("#mass-delete")).to_be_disabled()
+    page.locator(f'#did-table tr[data-id="{did.pk}"] input[name=ids]').check()
+    expect(page.locator("#mass-update")).to_be_enabled()
+    # A Mass Edit that would change nothing: the reason, and a disabled Update that looks it.
     page.locator("#id_mass_tag").fill("same")
     page.locator("#mass-update").click()
     expect(page.locator("#nothing-to-change")).to_be_visible()
