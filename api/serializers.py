@@ -336,6 +336,16 @@ class AccountRequest(serializers.Serializer):
     client = serializers.IntegerField()
 
 
+class RenameRequest(serializers.Serializer):
+    name = serializers.CharField(max_length=150)
+
+
+class EndDateRequest(serializers.Serializer):
+    end_date = serializers.DateField(
+        allow_null=True, required=False, help_text="null: no end; left out: unchanged."
+    )
+
+
 class PackageRequest(NameRequest):
     did_allowance = serializers.IntegerField(min_value=1)
     allowed_tags = serializers.CharField(

@@ -369,3 +369,45 @@ def test_homes_chart_bars_link_to_the_filtered_list(as_a, world):
     html = as_a.get("/").content.decode()
     assert '<a href="/dids/?status=in_stock" class="bar-link"' in html
     assert f'<a href="/dids/?operator={world.operator.pk}" class="bar-link"' in html
+
+
+# --------------------------------------------------------------------------- the REST API
+
+
+def test_the_api_renames_through_the_same_form_and_service(api_a, world):
+    resp = api_a.patch(f"operators/{world.operator.pk}/", {"name": "Telia"})
+    assert resp.status_code == 200 and resp.json()["name"] == "Telia"
+    assert audit(world.operator, "update").exists()
+    resp = api_a.patch(f"clients/{world.client.pk}/", {"name": ""})
+    assert resp.status_code == 400
+    assert resp.json()["name"] == ["Name: enter the client's name."]
+    resp = api_a.put(f"accounts/{world.account.pk}/", {"name": "main"})
+    assert resp.status_code == 200
+    assert Account.objects.get(pk=world.account.pk).name == "main"
+
+
+def test_the_api_refuses_to_delete_a_client_with_dids_and_deletes_one_without(api_a, world):
+    world.did(Status.ACTIVE)
+    resp = api_a.delete(f"clients/{world.client.pk}/")
+    assert resp.status_code == 400
+    assert "has 1 DID linked and cannot be deleted" in str(resp.json())
+    spare = Client.objects.create(name="Spare", reseller=world.reseller)
+    assert api_a.delete(f"clients/{spare.pk}/").status_code == 204
+    assert not Client.objects.filter(pk=spare.pk).exists()
+
+
+def test_the_api_sets_and_clears_an_end_date_and_keeps_it_when_left_out(api_a, world):
+    url = f"subscriptions/{world.subscription.pk}/"
+    resp = api_a.patch(url, {"end_date": "2027-03-31"})
+    assert resp.status_code == 200 and resp.json()["end_date"] == "2027-03-31"
+    assert api_a.patch(url, {}).json()["end_date"] == "2027-03-31"
+    resp = api_a.patch(url, {"end_date": "2020-01-01"})
+    assert resp.status_code == 400 and "before the start date" in str(resp.json())
+    assert api_a.patch(url, {"end_date": None}).json()["end_date"] is None
+
+
+def test_the_api_keeps_tenancy_on_the_new_writes(api_a, world, other_world):
+    assert api_a.patch(f"operators/{other_world.operator.pk}/", {"name": "X"}).status_code == 404
+    assert api_a.delete(f"accounts/{other_world.account.pk}/").status_code == 404
+    assert api_a.patch(f"resellers/{world.reseller.pk}/", {"name": "X"}).status_code == 403
+    assert Operator.objects.get(pk=other_world.operator.pk).name == "Op B"
