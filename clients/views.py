@@ -209,11 +209,10 @@ class AccountAddView(UnderClientMixin, generic.ObjectEditView):
         return account, f"Account {account} created."
 
 
-class AccountEditView(generic.ObjectEditView):
-    """Edit Account: its name. Another reseller's account is a 404."""
+class OneAccountMixin:
+    """A view of one account: the user's own (another reseller's is a 404); back to its
+    client's page."""
 
-    form_class = AccountForm
-    template_name = "clients/form.html"
     errors = (services.ClientError,)
 
     def get_queryset(self, request):
@@ -222,6 +221,13 @@ class AccountEditView(generic.ObjectEditView):
     @staticmethod
     def success_url(account):
         return reverse("clients:client_detail", args=[account.client_id])
+
+
+class AccountEditView(OneAccountMixin, generic.ObjectEditView):
+    """Edit Account: its name."""
+
+    form_class = AccountForm
+    template_name = "clients/form.html"
 
     def form_kwargs(self, request, obj):
         return {"initial": {"name": obj.name}}
@@ -235,18 +241,10 @@ class AccountEditView(generic.ObjectEditView):
         return obj, f"Account renamed to {obj}."
 
 
-class AccountDeleteView(generic.ObjectDeleteView):
+class AccountDeleteView(OneAccountMixin, generic.ObjectDeleteView):
     """Delete Account: refused while DIDs are linked to it."""
 
     template_name = "core/confirm_delete.html"
-    errors = (services.ClientError,)
-
-    def get_queryset(self, request):
-        return selectors.accounts_for(request.user).select_related("client__reseller")
-
-    @staticmethod
-    def success_url(account):
-        return reverse("clients:client_detail", args=[account.client_id])
 
     def preview(self, obj):
         return services.account_delete_preview(obj)

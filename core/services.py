@@ -71,16 +71,7 @@ def rename_named(
             before = {"name": locked.name}
             locked.name = name
             locked.save(update_fields=["name"])
-            record(
-                actor,
-                action="update",
-                object_type=model._meta.model_name,
-                object_id=locked.pk,
-                object_repr=str(locked),
-                reseller_id=reseller_id,
-                before=before,
-                after={"name": name},
-            )
+            _record(actor, "update", locked, reseller_id, before=before, after={"name": name})
     except IntegrityError as exc:
         raise error(f"Name: {taken.format(name=name)}") from exc
     obj.name = name
@@ -90,13 +81,18 @@ def rename_named(
 def delete_audited(obj, *, actor: Actor, reseller_id: int | None, before: dict) -> None:
     """Delete ``obj`` with its "delete" audit row (``before``: what it was). The caller
     checks, in its transaction, that nothing still depends on it."""
+    _record(actor, "delete", obj, reseller_id, before=before)
+    obj.delete()
+
+
+def _record(actor: Actor, action: str, obj, reseller_id: int | None, **change) -> None:
+    """The audit row of ``action`` on a model instance (its type: the model's name)."""
     record(
         actor,
-        action="delete",
+        action=action,
         object_type=obj._meta.model_name,
         object_id=obj.pk,
         object_repr=str(obj),
         reseller_id=reseller_id,
-        before=before,
+        **change,
     )
-    obj.delete()
