@@ -111,6 +111,15 @@ class DIDViewSet(Resource, mixins.DestroyModelMixin):
             )
         form = MassEditForm(data, user=request.user)
         checked(form)
+        operator = form.cleaned_data.get("operator")
+        if operator is not None and operator.reseller_id != did.reseller_id:
+            raise ValidationError(
+                {
+                    "operator": [
+                        f"Operator: {operator.name} belongs to another reseller than DID {did}."
+                    ]
+                }
+            )
         update_dids([did.pk], form.changes(), actor=actor_of(request))
         return Response(self.get_serializer(self.get_object()).data)
 

@@ -411,3 +411,21 @@ def test_the_api_keeps_tenancy_on_the_new_writes(api_a, world, other_world):
     assert api_a.delete(f"accounts/{other_world.account.pk}/").status_code == 404
     assert api_a.patch(f"resellers/{world.reseller.pk}/", {"name": "X"}).status_code == 403
     assert Operator.objects.get(pk=other_world.operator.pk).name == "Op B"
+
+
+def test_the_api_moves_one_did_to_another_operator_of_its_reseller_only(
+    client, admin, world, other_world
+):
+    from .api_support import Api, token_for
+
+    api = Api(client, token_for(admin))
+    did = world.did()
+    target = Operator.objects.create(name="Op A2", reseller=world.reseller)
+    resp = api.patch(f"dids/{did.pk}/", {"operator": other_world.operator.pk})
+    assert resp.status_code == 400
+    assert resp.json()["operator"] == [
+        f"Operator: Op B belongs to another reseller than DID {did.number}."
+    ]
+    resp = api.patch(f"dids/{did.pk}/", {"operator": target.pk})
+    assert resp.status_code == 200
+    assert DID.objects.get(pk=did.pk).operator_id == target.pk
