@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib.auth.password_validation import (
     password_validators_help_text_html,
+    password_validators_help_texts,
     validate_password,
 )
 from django.core.exceptions import ValidationError
@@ -115,7 +116,7 @@ class UserEditForm(ServiceErrorMixin, forms.Form):
         strip=False,
         max_length=128,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-        help_text="Empty: the password stays. " + password_validators_help_text_html(),
+        help_text="Empty: the password stays. " + " ".join(password_validators_help_texts()),
         error_messages={"max_length": length_message("New password", 128)},
     )
     password2 = forms.CharField(
