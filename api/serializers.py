@@ -82,7 +82,15 @@ class AccountSerializer(serializers.ModelSerializer):
 class PackageSerializer(serializers.ModelSerializer):
     class Meta:
         model = Package
-        fields = ["id", "name", "reseller", "did_allowance", "allowed_tags", "hold_days"]
+        fields = [
+            "id",
+            "name",
+            "reseller",
+            "did_allowance",
+            "allowed_tags",
+            "hold_days",
+            "archived",
+        ]
 
 
 @extend_schema_serializer(
@@ -335,12 +343,25 @@ class AccountRequest(serializers.Serializer):
     client = serializers.IntegerField()
 
 
+class RenameRequest(serializers.Serializer):
+    name = serializers.CharField(max_length=150)
+
+
+class EndDateRequest(serializers.Serializer):
+    end_date = serializers.DateField(
+        allow_null=True, required=False, help_text="null: no end; left out: unchanged."
+    )
+
+
 class PackageRequest(NameRequest):
     did_allowance = serializers.IntegerField(min_value=1)
     allowed_tags = serializers.CharField(
         required=False, allow_blank=True, help_text="Comma-separated; empty: any tag."
     )
     hold_days = serializers.IntegerField(min_value=0)
+    archived = serializers.BooleanField(
+        required=False, help_text="On update: true takes no new subscriptions."
+    )
 
 
 class SubscriptionRequest(serializers.Serializer):
@@ -395,6 +416,9 @@ class DIDEditRequest(serializers.Serializer):
     hold_days = serializers.IntegerField(required=False, allow_null=True)
     clear_hold_days = serializers.BooleanField(
         required=False, help_text="Use the package's hold days again."
+    )
+    operator = serializers.IntegerField(
+        required=False, help_text="Move the DID to this operator of its own reseller."
     )
 
 

@@ -8,6 +8,10 @@ urlpatterns = [
     path("", views.ClientListView.as_view(), name="client_list"),
     path("new/", views.ClientAddView.as_view(), name="client_add"),
     path("<int:pk>/", views.client_detail, name="client_detail"),
+    path("<int:pk>/edit/", views.ClientEditView.as_view(), name="client_edit"),
+    path("<int:pk>/delete/", views.ClientDeleteView.as_view(), name="client_delete"),
+    path("accounts/<int:pk>/edit/", views.AccountEditView.as_view(), name="account_edit"),
+    path("accounts/<int:pk>/delete/", views.AccountDeleteView.as_view(), name="account_delete"),
     path("<int:pk>/accounts/new/", views.AccountAddView.as_view(), name="account_add"),
     path(
         "<int:pk>/subscriptions/new/",

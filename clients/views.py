@@ -17,7 +17,7 @@ from accounts.tenancy import is_admin
 from audit.services import Actor
 from config import text
 from core import views as generic
-from core.forms import form_messages
+from core.forms import NameForm, form_messages
 from inventory import assigning, lifecycle, outcomes
 from inventory import selectors as inventory_selectors
 from inventory.forms import AssignDIDsForm, ClientDIDsMoveForm, StockSearchForm
@@ -89,6 +89,60 @@ class ClientAddView(generic.ObjectEditView):
         return client, f"Client {client.name} created."
 
 
+class ClientEditView(generic.ObjectEditView):
+    """Edit Client: its name. Another reseller's client is a 404."""
+
+    form_class = NameForm  # the client's reseller stays
+    template_name = "clients/form.html"
+    errors = (services.ClientError,)
+
+    def get_queryset(self, request):
+        return selectors.clients_for(request.user)
+
+    @staticmethod
+    def success_url(client):
+        return reverse("clients:client_detail", args=[client.pk])
+
+    def form_kwargs(self, request, obj):
+        return {"instance": obj, "noun": "client"}
+
+    def extra_context(self, request, obj):
+        return {"title": "Edit Client", "client": obj}
+
+    def perform(self, form, *, actor, obj=None):
+        if not services.client_rename(obj, name=form.cleaned_data["name"], actor=actor):
+            return obj, f"Client {obj.name}: nothing to change.", "info"
+        return obj, f"Client renamed to {obj.name}."
+
+
+class ClientDeleteView(generic.ObjectDeleteView):
+    """Delete Client: refused while DIDs are linked; its accounts and Client Packages go with
+    it (the page counts them first)."""
+
+    template_name = "core/confirm_delete.html"
+    errors = (services.ClientError,)
+    success_url = "clients:client_list"
+
+    def get_queryset(self, request):
+        return selectors.clients_for(request.user)
+
+    @staticmethod
+    def refused_url(client):
+        return reverse("clients:client_detail", args=[client.pk])
+
+    def preview(self, obj):
+        return services.client_delete_preview(obj)
+
+    def perform(self, obj, *, actor):
+        preview = services.client_delete(obj, actor=actor)
+        gone = [
+            text.count(preview.counts[key], key)
+            for key in ("account", "subscription")
+            if preview.counts[key]
+        ]
+        return f"Client {obj.name} deleted" + (f" with {' and '.join(gone)}." if gone else ".")
+
+
 # --------------------------------------------------------------------------- the client page
 
 
@@ -153,6 +207,51 @@ class AccountAddView(UnderClientMixin, generic.ObjectEditView):
     def perform(self, form, *, actor, obj=None):
         account = services.account_create(client=self.parent, **form.cleaned_data, actor=actor)
         return account, f"Account {account} created."
+
+
+class OneAccountMixin:
+    """A view of one account: the user's own (another reseller's is a 404); back to its
+    client's page."""
+
+    errors = (services.ClientError,)
+
+    def get_queryset(self, request):
+        return selectors.accounts_for(request.user).select_related("client__reseller")
+
+    @staticmethod
+    def success_url(account):
+        return reverse("clients:client_detail", args=[account.client_id])
+
+
+class AccountEditView(OneAccountMixin, generic.ObjectEditView):
+    """Edit Account: its name."""
+
+    form_class = AccountForm
+    template_name = "clients/form.html"
+
+    def form_kwargs(self, request, obj):
+        return {"initial": {"name": obj.name}}
+
+    def extra_context(self, request, obj):
+        return {"title": "Edit Account", "client": obj.client}
+
+    def perform(self, form, *, actor, obj=None):
+        if not services.account_rename(obj, name=form.cleaned_data["name"], actor=actor):
+            return obj, f"Account {obj}: nothing to change.", "info"
+        return obj, f"Account renamed to {obj}."
+
+
+class AccountDeleteView(OneAccountMixin, generic.ObjectDeleteView):
+    """Delete Account: refused while DIDs are linked to it."""
+
+    template_name = "core/confirm_delete.html"
+
+    def preview(self, obj):
+        return services.account_delete_preview(obj)
+
+    def perform(self, obj, *, actor):
+        services.account_delete(obj, actor=actor)
+        return f"Account {obj} deleted."
 
 
 class ClientSubscriptionAddView(UnderClientMixin, SubscriptionAddView):

@@ -198,10 +198,26 @@ class MassEditForm(forms.Form):
         },
     )
     clear_hold_days = forms.BooleanField(required=False, label="Use package hold days")
+    # Move DIDs to another operator of the same reseller: the choices are the user's own
+    # operators; a DID of another reseller than the operator's is refused (counted on the
+    # confirmation, left unchanged).
+    operator = forms.ModelChoiceField(
+        queryset=Operator.objects.none(),
+        required=False,
+        label="Operator",
+        error_messages={"invalid_choice": "choose one of the operators in the list."},
+    )
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if user is not None:
+            self.fields["operator"].queryset = scoped(Operator.objects.all(), user)
 
     def changes(self) -> dict:
         data = self.cleaned_data
         out = {}
+        if data.get("operator") is not None:
+            out["operator_id"] = data["operator"].pk
         if data.get("after_hold"):
             out["after_hold_status"] = data["after_hold"]
         if data.get("clear_tag"):
@@ -222,7 +238,8 @@ class MassEditForm(forms.Form):
         data = super().clean()
         if not self.errors and not data.get("set_status") and not self.changes():
             raise forms.ValidationError(
-                "Choose at least one change: Set Status to, After Hold, Tag, Notes or Hold days."
+                "Choose at least one change: Set Status to, After Hold, Tag, Notes, Hold days "
+                "or Operator."
             )
         return data
 

@@ -123,6 +123,8 @@ class Dashboard:
     # The operators with the most DIDs, as (operator name, DIDs), at most ten.
     top_operators: list[tuple[str, int]]
     operators_total: int
+    # The ids of ``top_operators``, in the same order (Home's bars link to their DIDs).
+    top_operator_ids: list[int]
     # On Hold DIDs whose hold ends within a week, soonest first.
     ending: object
     ending_count: int
@@ -140,6 +142,7 @@ def dashboard(user, *, now, top: int = 10, days: int = 7) -> Dashboard:
         by_status=status_counts(dids),
         top_operators=[(names.get(pk, "?"), n) for pk, n in top_ops],
         operators_total=len(by_op),
+        top_operator_ids=[pk for pk, _n in top_ops],
         ending=ending.order_by("hold_until", "id")[:20],
         ending_count=ending.count(),
     )

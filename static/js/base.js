@@ -38,3 +38,23 @@
     }
   });
 })();
+// A .table-wrap whose table is wider than its box gets the class "scrolls" (and "at-end" once
+// scrolled to the end), so the page shows that it scrolls sideways (static/css/app.css).
+(function () {
+  "use strict";
+  function mark(wrap) {
+    var more = wrap.scrollWidth > wrap.clientWidth + 1;
+    wrap.classList.toggle("scrolls", more);
+    wrap.classList.toggle("at-end", more && wrap.scrollLeft + wrap.clientWidth >= wrap.scrollWidth - 1);
+  }
+  function markAll() {
+    Array.prototype.forEach.call(document.querySelectorAll(".table-wrap"), mark);
+  }
+  document.addEventListener("scroll", function (event) {
+    var el = event.target;
+    if (el.classList && el.classList.contains("table-wrap")) mark(el);
+  }, true);
+  window.addEventListener("resize", markAll);
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", markAll);
+  else markAll();
+})();
