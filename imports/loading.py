@@ -18,7 +18,10 @@ from . import readers
 from .errors import ImportFileError
 from .spec import LOADED, ImportSpec, no_progress
 
-TEMP_TABLES = "imp_src, imp_status, imp_after, imp_res, imp_opn, imp_dup, imp_did, imp_rows"
+TEMP_TABLES = (
+    "imp_src, imp_status, imp_after, imp_res, imp_opn, imp_dup, imp_did, imp_rows, "
+    "imp_cli, imp_acc, imp_pkg, imp_sub"
+)
 
 
 class Run:
@@ -59,7 +62,7 @@ class Run:
             CREATE TEMP TABLE imp_src (
                 rn integer, did text COLLATE "C", status text, operator text, tag text,
                 notes text, client text, account text, after_hold text, reseller text,
-                hold_days text
+                hold_days text, package text, ncells integer
             ) ON COMMIT DROP
             """
         )
@@ -67,13 +70,15 @@ class Run:
         names = ", ".join(name for name, _ in columns)
         indexes = [i for _, i in columns]
         count = 0
-        rows = readers.data_rows(spec.path, spec.kind, spec.delimiter, spec.has_header)
+        rows = readers.data_rows(
+            spec.path, spec.kind, spec.delimiter, spec.has_header, spec.encoding
+        )
         try:
-            with self.raw.copy(f"COPY imp_src (rn, {names}) FROM STDIN") as copy:
+            with self.raw.copy(f"COPY imp_src (rn, ncells, {names}) FROM STDIN") as copy:
                 write = copy.write_row
                 for number, cells in rows:
                     n = len(cells)
-                    write((number, *[cells[i] if i < n else None for i in indexes]))
+                    write((number, n, *[cells[i] if i < n else None for i in indexes]))
                     count += 1
                     if not count % 20_000:
                         self.progress(count)
@@ -106,7 +111,8 @@ class Run:
         cols = [f"c{i}" for i in range(columns)]
         quoted = {",": "','", ";": "';'", "\t": "E'\\t'", "|": "'|'"}
         delimiter = quoted.get(spec.delimiter or ",")
-        if delimiter is None:
+        encoding = readers.PG_ENCODINGS.get(spec.encoding or "utf-8")
+        if delimiter is None or encoding is None:
             return False
         size = max(spec.path.stat().st_size, 1)
         total = spec.rows_hint
@@ -127,11 +133,12 @@ class Run:
                     self.raw.copy(
                         f"COPY imp_raw ({', '.join(cols)}) FROM STDIN WITH (FORMAT csv, "
                         f"DELIMITER {delimiter}, HEADER {'true' if spec.has_header else 'false'}, "
+                        f"ENCODING '{encoding}', "
                         f"FORCE_NOT_NULL ({', '.join(cols)}))"
                     ) as copy,
                 ):
                     head = f.read(3)
-                    if head != b"\xef\xbb\xbf":
+                    if head != b"\xef\xbb\xbf" or encoding != "UTF8":
                         copy.write(head)
                     while chunk := f.read(1 << 20):
                         copy.write(chunk)
@@ -155,6 +162,7 @@ class Run:
             "DELETE FROM imp_raw WHERE btrim(c0, ' ' || chr(9) || chr(10) || chr(13)) = '' "
             f"AND concat({', '.join(cols)}) !~ '[^[:space:]]'"
         )
+        fields.append(f"{columns}::integer AS ncells")  # COPY refuses a ragged row
         self.sql(f"CREATE TEMP VIEW imp_src AS SELECT rn, {', '.join(fields)} FROM imp_raw")
         self.source = "imp_raw"
         self.sql("ANALYZE imp_raw")

@@ -15,6 +15,7 @@ A large import writes in statements of about ``WRITE_BATCH`` rows, so that its p
 from __future__ import annotations
 
 import psycopg
+from django.db.models import QuerySet
 from django.db.models.expressions import RawSQL
 
 from audit.services import AUDIT_INSERT_COLUMNS, AUDIT_TABLE, Actor
@@ -60,6 +61,7 @@ def write(run: Run, rep: ImportReport, actor: Actor) -> None:
     create_new(run, rep, who)
     update_fields(run, who)
     move_statuses(run, rep, actor)
+    assign_new(run, rep, actor)
 
 
 def create_new(run: Run, rep: ImportReport, who: list) -> None:
@@ -73,7 +75,7 @@ def create_new(run: Run, rep: ImportReport, who: list) -> None:
                 WITH ins AS (
                     INSERT INTO {TABLE} (number, status, operator_id, reseller_id,
                         after_hold_status, tag, notes, hold_days, created_at, updated_at)
-                    SELECT number, status_t, op_final, op_res_final, ah_final, tag_final,
+                    SELECT number, status_create, op_final, op_res_final, ah_final, tag_final,
                            notes_final, hd_val, now(), now()
                     FROM imp_rows WHERE action = 'create' AND rn BETWEEN %s AND %s
                     ORDER BY rn
@@ -170,3 +172,36 @@ def move_statuses(run: Run, rep: ImportReport, actor: Actor) -> None:
             )
         )
         lifecycle.set_status(selection, target, actor=actor, strict=True)
+
+
+def assign_new(run: Run, rep: ImportReport, actor: Actor) -> None:
+    """The new DIDs the file gives as Active, Blocked or On Hold, created In Stock: assigned
+    to their account under their client's subscription, then blocked or held, each through
+    the lifecycle (which checks its rules again and writes the audit rows), one move per
+    account and subscription."""
+    if not rep.assigned:
+        return
+    run.progress(None, "Assigning DIDs", force=True)
+    groups = run.sql(
+        """SELECT acc_id, sub_id FROM imp_rows
+        WHERE action = 'create' AND assign_to IS NOT NULL GROUP BY 1, 2 ORDER BY 1, 2"""
+    ).fetchall()
+
+    def rows(where: str, params: list) -> QuerySet:
+        return DID.objects.filter(
+            number__in=RawSQL(
+                f"SELECT number FROM imp_rows WHERE action = 'create' AND {where}", params
+            )
+        )
+
+    for acc_id, sub_id in groups:
+        lifecycle.assign(
+            rows("assign_to IS NOT NULL AND acc_id = %s AND sub_id = %s", [acc_id, sub_id]),
+            account=acc_id,
+            subscription=sub_id,
+            actor=actor,
+        )
+    if rep.assigned.get(Status.BLOCKED.label):
+        lifecycle.block(rows("assign_to = %s", [Status.BLOCKED.value]), actor=actor)
+    if rep.assigned.get(Status.ON_HOLD.label):
+        lifecycle.hold(rows("assign_to = %s", [Status.ON_HOLD.value]), actor=actor)
