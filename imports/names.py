@@ -89,7 +89,7 @@ def unknown(run: Run) -> dict[str, list[str]]:
             continue
         value = cell(f"f.{kind}")
         names = run.sql(
-            f"""SELECT min({value}) FROM imp_src f
+            f"""SELECT (array_agg({value} ORDER BY f.rn))[1] FROM imp_src f
             WHERE NULLIF(btrim(f.{kind}), '') IS NOT NULL AND NOT {_known(run, kind)}
             GROUP BY {name_key(value)} ORDER BY count(*) DESC, 1 LIMIT %(n)s""",
             params,

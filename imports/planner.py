@@ -265,6 +265,8 @@ def check_row(parsed: str) -> str:
         f"""WHEN did_id IS NOT NULL AND res_id IS NOT NULL AND res_id <> cur_res
               THEN 'Reseller: DID ' || {number} || ' belongs to another reseller; '
                    || 'import does not move DIDs between resellers'""",
+    )
+    operator = reasons(
         f"""WHEN op_name IS NOT NULL AND op_id IS NULL AND op_n > 1
               THEN 'Operator: ' || {show("op_name")}
                    || ' is the name of several operators; add a Reseller column'""",
@@ -346,7 +348,7 @@ def check_row(parsed: str) -> str:
     )
     unavailable = """did_id IS NOT NULL AND %(user_res)s::bigint IS NOT NULL
                  AND cur_res <> %(user_res)s"""
-    groups = [cells, did, status, after_hold, hold_days, tag, notes, owner]
+    groups = [cells, did, status, after_hold, hold_days, tag, notes, owner, operator]
     # The lifecycle's rules need a status that parsed.
     groups.append(
         f"CASE WHEN status_raw IS NULL OR status_new IS NOT NULL THEN {lifecycle_rules} END"

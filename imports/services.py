@@ -478,6 +478,20 @@ def choose_columns(job: ImportJob, *, mapping: list[str], has_header: bool) -> N
     start(job, "check")
 
 
+def names_offered(job: ImportJob) -> dict[str, list[str]]:
+    """The names step 2 offers a choice for: those of the last dry run that match nothing,
+    and those chosen before (which a creation or a pick made match)."""
+    unknown = (job.counts or {}).get("unknown") or {}
+    chosen = (job.defaults or {}).get("names") or {}
+    offered = {}
+    for kind in names.KINDS:
+        listed = list(unknown.get(kind) or [])
+        listed += [raw for raw in chosen.get(kind) or {} if raw not in listed]
+        if listed:
+            offered[kind] = listed
+    return offered
+
+
 def choose_names(job: ImportJob, choices: dict[str, dict[str, str]]) -> None:
     """Step 2's names: for each unknown name, "" (leave its rows refused), "new" (create
     it) or an existing object's id; then the dry run again (``start``)."""

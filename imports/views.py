@@ -117,7 +117,7 @@ def did_import_job(request, pk):
         return redirect("imports:did_import_map", pk=job.pk)
     errors = [refusal_text(e) for e in job.errors]
     counts = job.counts or {}
-    unknown = counts.get("unknown") or {}
+    unknown = services.names_offered(job)
     names_form = None
     if unknown and job.status == Status.DRY_RUN:
         names_form = NamesForm(
@@ -208,7 +208,7 @@ def did_import_names(request, pk):
     """Step 2's names: for each name of the file that matches nothing, pick an existing
     one, create it, or leave its rows refused; then the dry run again."""
     job = _job(request, pk)
-    unknown = (job.counts or {}).get("unknown") or {}
+    unknown = services.names_offered(job)
     if job.status != Status.DRY_RUN or not unknown:
         messages.error(request, "Names: this import is not waiting for its names.")
         return redirect("imports:did_import_job", pk=job.pk)
