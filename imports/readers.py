@@ -290,7 +290,35 @@ def xlsx_archive(path: Path):
             f"File: this workbook is {total / 2**20:,.0f} MB unzipped; the most one import may "
             f"be is {limit / 2**20:,.0f} MB unzipped. Split it into smaller files."
         )
+    try:
+        refuse_doctype(archive)
+    except ImportFileError:
+        archive.close()
+        raise
     return archive
+
+
+def refuse_doctype(archive) -> None:
+    """``ImportFileError`` if an XML part of the workbook starts with a document type
+    declaration: Excel never writes one, and its entities are how a few bytes of XML
+    expand to gigabytes ("billion laughs"). Only each part's first bytes are unzipped."""
+    for info in archive.infolist():
+        if not info.filename.lower().endswith((".xml", ".rels")):
+            continue
+        try:
+            with archive.open(info) as part:
+                head = part.read(4096)
+        except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+            raise ImportFileError(
+                f"File: this is not an Excel .xlsx workbook ({exc.__class__.__name__} in "
+                f"{info.filename})."
+            ) from None
+        if b"<!DOCTYPE" in head.upper() or b"<!ENTITY" in head.upper():
+            raise ImportFileError(
+                f"File: this is not an Excel .xlsx workbook: {info.filename} declares XML "
+                "entities (a DOCTYPE), which Excel never writes. Save the file again from "
+                "the spreadsheet, or as CSV."
+            )
 
 
 def _xlsx_rows(path: Path) -> Iterator[tuple[int, list[str]]]:
@@ -300,7 +328,7 @@ def _xlsx_rows(path: Path) -> Iterator[tuple[int, list[str]]]:
     xlsx_archive(path).close()  # the size bound, before anything is unzipped
     try:
         wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+    except Exception as exc:  # noqa: BLE001 - any broken workbook: a message, not a traceback
         raise ImportFileError(
             f"File: this is not an Excel .xlsx workbook ({exc.__class__.__name__})."
         ) from None
