@@ -512,9 +512,12 @@ def report(run: Run) -> ImportReport:
         rep.groups = [
             {"text": reason, "count": n, "rows": rows}
             for reason, n, rows in run.sql(
-                """SELECT reason, count(*), (array_agg(rn ORDER BY rn))[1:%s]
+                # Reasons that differ only in case and spaces (a name written two ways)
+                # are one group, shown as its first row says it.
+                f"""SELECT (array_agg(reason ORDER BY rn))[1], count(*),
+                       (array_agg(rn ORDER BY rn))[1:%s]
                 FROM imp_rows, unnest(errs) AS reason WHERE action = 'refused'
-                GROUP BY reason ORDER BY count(*) DESC, min(rn) LIMIT %s""",
+                GROUP BY {name_key("reason")} ORDER BY count(*) DESC, min(rn) LIMIT %s""",
                 [GROUP_ROWS, GROUPS_MAX],
             ).fetchall()
         ]

@@ -1,3 +1,4 @@
+# ruff: noqa: E501 - the parts of an .xlsx, as Excel writes them, one XML element a line
 """Import DIDs, hostile files (issue 9, point 5): a zip bomb, XML entity expansion, broken
 XML, and sheets whose declared sizes lie. Each file is built here. Each gets a clear
 message naming the problem, leaves no upload file behind, and the web request's memory
