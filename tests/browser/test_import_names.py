@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -62,7 +63,7 @@ def test_names_are_mapped_in_step_2_and_the_refused_rows_download(page, world, l
         page.locator("#refused-download").click()
     download = info.value
     assert download.suggested_filename == "carrier-refused.csv"
-    text = open(download.path(), encoding="utf-8-sig").read()
+    text = Path(download.path()).read_text(encoding="utf-8-sig")
     assert list(csv.reader(io.StringIO(text))) == [
         ["DID", "Status", "Operator", "Tag", "Reason"],
         ["30x", "instock", "Old Carrier", "d", "DID: “30x” is not a number"],
