@@ -157,7 +157,7 @@ def resolve_names_sql(run: Run, cells: str) -> str:
           {columns},
           d.id AS did_id, d.status AS cur_status, d.reseller_id AS cur_res,
           d.operator_id AS cur_op, d.tag AS cur_tag, d.notes AS cur_notes,
-          d.after_hold_status AS cur_ah, d.hold_days AS cur_hd,
+          d.after_hold_status AS cur_ah, d.hold_days AS cur_hd, d.updated_at AS cur_upd,
           dup.first_rn
         FROM ({cells}) src
         LEFT JOIN imp_did d ON d.rn = src.rn AND d.rn BETWEEN %(lo)s AND %(hi)s
@@ -392,7 +392,7 @@ def classify(checked: str) -> str:
           END AS assign_to,
           CASE WHEN z.did_id IS NULL AND z.status_t = ANY(%(assigned)s) THEN %(in_stock)s
                ELSE z.status_t END AS status_create,
-          acc_id, sub_id,
+          acc_id, sub_id, cur_upd,
           CASE WHEN cardinality(z.errs) > 0 THEN 'refused'
                WHEN z.did_id IS NULL THEN 'create'
                WHEN z.move_to IS NOT NULL OR z.fields_change THEN 'update'
@@ -456,7 +456,7 @@ def plan(run: Run) -> None:
     run.sql(
         f"""CREATE TEMP TABLE imp_did ON COMMIT DROP AS
         SELECT f.rn, d.id, d.status, d.reseller_id, d.operator_id, d.tag, d.notes,
-               d.after_hold_status, d.hold_days, d.client_id, d.account_id
+               d.after_hold_status, d.hold_days, d.client_id, d.account_id, d.updated_at
         FROM imp_src f JOIN {TABLE} d ON d.number = COALESCE(btrim(f.did), '')"""
     )
     run.sql("CREATE INDEX ON imp_did (rn)")

@@ -24,7 +24,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -38,7 +38,7 @@ from jobs import services as jobs
 from jobs.models import Job
 from operators.models import Operator
 
-from . import names, planner, preview, readers, writer
+from . import names, planner, plans, preview, readers, writer
 from .choices import Status as JobStatus
 from .errors import ImportConflict, ImportFileError, ImportRefused
 from .loading import Run
@@ -106,6 +106,20 @@ def checked(
     return run, rep
 
 
+def planned(
+    spec: ImportSpec, progress: Callable, actor: Actor | None = None
+) -> tuple[Run, ImportReport]:
+    """The apply's plan: the dry run's, kept (``imports.plans``), when it was made with the
+    same choices and is still current; else the file read and planned again."""
+    run = Run(spec, progress)
+    rep = plans.reuse(run)
+    if rep is not None:
+        progress(0, "Reading the file", force=True)
+        progress(stage="Checking the rows", force=True)
+        return run, rep
+    return checked(spec, progress, actor)
+
+
 def check(
     spec: ImportSpec, *, progress: Callable = no_progress, actor: Actor | None = None
 ) -> ImportReport:
@@ -115,11 +129,16 @@ def check(
     started = time.monotonic()
     refused = refused_path(spec.path)
     refused.unlink(missing_ok=True)
+    plans.drop(spec.path)
     with transaction.atomic():
         run, rep = checked(spec, progress, actor)
         if rep.refused:
             write_refused(run, refused)
-        transaction.set_rollback(True)
+        if plans.keepable(spec) and rep.rows > rep.refused:
+            # Nothing but temporary tables was written: the kept plan commits, alone.
+            plans.keep(run, rep)
+        else:
+            transaction.set_rollback(True)
     rep.seconds = round(time.monotonic() - started, 3)
     return rep
 
@@ -176,12 +195,20 @@ def apply(
     """
     started = time.monotonic()
     with transaction.atomic():
-        run, rep = checked(spec, progress, actor)
+        run, rep = planned(spec, progress, actor)
         if rep.refused and not only_valid:
             raise ImportRefused(rep)
         if rep.rows == rep.refused:  # no row at all, or none valid: nothing to apply
             raise ImportRefused(rep, nothing_valid=True)
-        writer.write(run, rep, actor)
+        try:
+            with transaction.atomic():
+                writer.write(run, rep, actor)
+        except IntegrityError as exc:  # a name the plan uses was deleted meanwhile
+            raise ImportConflict(
+                "Nothing was imported: an operator, client, account or subscription the file "
+                "names changed while the import ran. Run it again."
+            ) from exc
+        plans.done_with(run)
         run.cleanup()
         rep.applied = True
         rep.seconds = round(time.monotonic() - started, 3)
@@ -240,7 +267,8 @@ def no_rows_text(rep: ImportReport) -> str:
 
 
 def remove_file(job, *, refused: bool = False):
-    """The upload goes; with ``refused``, its refused rows too."""
+    """The upload goes, with its kept plan; with ``refused``, its refused rows too."""
+    plans.drop(Path(job.file_path))
     try:
         Path(job.file_path).unlink(missing_ok=True)
         if refused:
