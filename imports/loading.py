@@ -33,6 +33,7 @@ class Run:
         self.cursor = connection.cursor()
         self.raw = self.cursor.cursor  # psycopg's own cursor, for COPY
         self.indexed = False  # imp_rows has its index on rn (``imports.writer.batches``)
+        self.reused = False  # imp_rows is the dry run's kept plan (``imports.plans``)
         # The table that holds the rows: ``imp_src`` itself, or the table under that view.
         self.source = "imp_src"
 

@@ -23,11 +23,10 @@ from pathlib import Path
 
 from django.db import connection
 
+from . import writer
 from .loading import Run
 from .planner import TABLE
 from .spec import ImportReport, ImportSpec
-
-WRITE_BATCH_INDEX = 100_000  # rows past which the kept plan gets its index on rn
 
 
 def table_name(path: Path) -> str:
@@ -76,7 +75,7 @@ def keep(run: Run, rep: ImportReport) -> None:
     table = table_name(spec.path)
     run.sql(f"DROP TABLE IF EXISTS {table}")
     run.sql(f"CREATE UNLOGGED TABLE {table} AS SELECT * FROM imp_rows WHERE action <> 'refused'")
-    if rep.rows - rep.refused > WRITE_BATCH_INDEX:
+    if rep.rows - rep.refused > writer.WRITE_BATCH:  # the writes go in ranges of rn
         run.sql(f"CREATE INDEX ON {table} (rn)")
     counts = rep.counts()
     meta = {
@@ -120,7 +119,6 @@ def reuse(run: Run) -> ImportReport | None:
         return None
     run.sql("DROP TABLE IF EXISTS imp_rows")
     run.sql(f"CREATE TEMP VIEW imp_rows AS SELECT * FROM {table}")
-    run.indexed = True  # the kept plan has its index, if it needs one
     run.reused = True
     rep = ImportReport.of(meta["counts"])
     rep.errors = meta.get("errors") or []
@@ -129,5 +127,5 @@ def reuse(run: Run) -> ImportReport | None:
 
 def done_with(run: Run) -> None:
     """After the writes: the view goes (the kept table goes with the upload)."""
-    if getattr(run, "reused", False):
+    if run.reused:
         run.sql("DROP VIEW IF EXISTS imp_rows")

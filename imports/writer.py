@@ -57,7 +57,7 @@ def step(run: Run, done: int, of: int, stage: str | None = None):
 def write(run: Run, rep: ImportReport, actor: Actor) -> None:
     """Create, then update, then move statuses: the whole plan, or ``ImportConflict``."""
     who = [actor.change_set, actor.user_id, actor.username, run.spec.label]
-    run.indexed = False
+    run.indexed = run.reused  # a kept plan has its index already, if it needs one
     create_new(run, rep, who)
     update_fields(run, who)
     move_statuses(run, rep, actor)

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
-from imports import loading, plans, services
+from imports import loading, plans, services, writer
 from inventory.choices import Status
 from inventory.models import DID
 from inventory.services import update_dids
@@ -35,7 +35,9 @@ def file_of(tmp_path, text):
     return path
 
 
-def test_the_apply_reuses_the_dry_runs_plan(world, tmp_path, loads):
+@pytest.mark.parametrize("batch", [100_000, 1], ids=["one statement", "in batches"])
+def test_the_apply_reuses_the_dry_runs_plan(world, tmp_path, loads, monkeypatch, batch):
+    monkeypatch.setattr(writer, "WRITE_BATCH", batch)
     world.did(Status.IN_STOCK, number="300", tag="old")
     path = file_of(tmp_path, "DID,Status,Tag\n300,archive,new\n301,reserved,a\n30x,,\n")
     dry = services.check(spec(world, path))
