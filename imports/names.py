@@ -30,7 +30,7 @@ from subscriptions.services import SubscriptionError, subscription_create
 
 from .errors import ImportFileError
 from .loading import Run
-from .lookups import name_key, unescape_sql
+from .lookups import ESCAPED_FORMULA, name_key, unescape_sql
 
 # The kinds of names, in the order they are resolved: a reseller's objects need it first,
 # an account its client, a subscription its client and package.
@@ -117,8 +117,6 @@ def unknown(run: Run) -> dict[str, list[str]]:
 
 
 def _escaped() -> str:
-    from .lookups import ESCAPED_FORMULA
-
     return ESCAPED_FORMULA
 
 
