@@ -7,6 +7,7 @@ import csv
 import io
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from accounts.models import Reseller
 from audit.models import AuditRecord
@@ -17,6 +18,7 @@ from inventory.choices import Status
 from inventory.models import DID
 from operators.models import Operator
 from packages.models import Package
+from tests.api_support import Api, token_for
 from tests.import_support import (
     EXPORT_HEADER,
     apply,
@@ -416,3 +418,28 @@ def test_an_admin_picking_step_2_choices_is_kept_between_checks(as_admin, admin)
     assert job.defaults["names"]["reseller"] == {"Company Name": "new"}
     page = as_admin.get(f"/dids/import/{job.pk}/").content.decode()
     assert 'value="new" selected' in page
+
+
+def test_the_api_maps_the_names_as_step_2_does(client, world):
+    api = Api(client, token_for(world.user))
+    upload_ = client.post(
+        "/api/v1/imports/",
+        {
+            "file": SimpleUploadedFile("o.csv", b"DID,Operator\n1,Old Telco\n2,old telco\n"),
+            "operator": world.operator.pk,
+            "status": "in_stock",
+            "after_hold": "in_stock",
+        },
+        HTTP_AUTHORIZATION=api.headers["HTTP_AUTHORIZATION"],
+    )
+    assert upload_.status_code == 201, upload_.content
+    pk = upload_.json()["id"]
+    assert upload_.json()["counts"]["unknown"] == {"operator": ["Old Telco"]}
+
+    refused = api.post(f"imports/{pk}/names/", {"names": {"operator": {"Old Telco": "999999"}}})
+    assert refused.status_code == 400
+    done = api.post(f"imports/{pk}/names/", {"names": {"operator": {"Old Telco": "new"}}})
+    assert done.status_code == 200, done.content
+    assert (done.json()["counts"]["created"], done.json()["counts"]["refused"]) == (2, 0)
+    assert api.post(f"imports/{pk}/apply/", {"mode": "all"}).status_code == 200
+    assert set(DID.objects.values_list("operator__name", flat=True)) == {"Old Telco"}
