@@ -224,13 +224,15 @@ def check_row(parsed: str) -> str:
     )
     did = reasons(
         "WHEN number = '' THEN 'DID: the cell is empty'",
-        f"""WHEN {number} ~ %(scientific)s
-              THEN 'DID: ' || {show(number)} || ' is in scientific notation: a spreadsheet '
+        # The scientific-notation test runs only on what is not a number (a regex per row
+        # costs: the plan's whole check took 4x as long with it first).
+        f"""WHEN {number} !~ %(number)s OR char_length({number}) > 32
+              THEN CASE WHEN {number} ~ %(scientific)s
+                THEN 'DID: ' || {show(number)} || ' is in scientific notation: a spreadsheet '
                    || 'changed the number. Format the DID column as Text before typing or '
                    || 'pasting the numbers (or open the CSV with that column as Text), and '
-                   || 'save the file again'""",
-        f"""WHEN {number} !~ %(number)s OR char_length({number}) > 32
-              THEN 'DID: ' || {show(number)} || ' is not a number'""",
+                   || 'save the file again'
+                ELSE 'DID: ' || {show(number)} || ' is not a number' END""",
         f"""WHEN first_rn IS NOT NULL
               THEN 'DID ' || {number} || ' is already on row ' || first_rn""",
     )
@@ -371,7 +373,8 @@ def resolve_assignment(run: Run, parsed: str) -> str:
     if not (run.has("client") or run.has("account") or run.has("package")):
         return f"""SELECT p.*, NULL::bigint AS cli_id, NULL::bigint AS acc_id,
               NULL::bigint AS pkg_id, NULL::text[] AS pkg_tags, NULL::bigint AS sub_id
-            FROM ({parsed}) p"""
+            FROM ({parsed}) p
+            OFFSET 0"""
     res = "COALESCE(p.op_res_final, p.res_id, %(user_res)s::bigint)"
     return f"""SELECT p.*, cl.cli_id, ac.acc_id, pk.pkg_id, pk.tags AS pkg_tags, sb.sub_id
         FROM ({parsed}) p
