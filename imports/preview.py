@@ -81,6 +81,13 @@ def inspect_file(path: Path, kind: str, delimiter: str = "", encoding: str = "")
                 head.append(cells)
     if not head:
         raise ImportFileError("File: the file is empty; it has no rows.")
+    if not exact and rows > 1.5 * readers.max_rows():
+        # Far past the bound by its start alone (a sheet that inflates to millions of rows):
+        # refused now, not after a worker has read millions of rows.
+        raise ImportFileError(
+            f"File: about {rows:,} rows by its first {preview_bytes() / 2**20:,.1f} MB; one "
+            f"import may hold at most {readers.max_rows():,} rows. Split it into smaller files."
+        )
     width = len(head[0])
     columns = min(max_columns(), max(len(r) for r in head))
     has_header, mapping = guess_mapping(head[0], columns)

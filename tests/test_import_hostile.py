@@ -178,7 +178,7 @@ def test_a_sheet_past_the_row_bound_is_refused_by_the_dry_run_and_its_file_remov
 ):
     """The upload reads a bounded sample (its count is an estimate); the full read, in
     the run, stops at the bound with a message, and the file goes."""
-    settings.IMPORT_MAX_ROWS = 1_000
+    settings.IMPORT_MAX_ROWS = 4_000
     settings.IMPORT_PREVIEW_BYTES = 64 * 1024
     response, peak = uploaded_with_memory(
         as_importer, "rows.xlsx", workbook(sheet_of(many_rows(5_000)))
@@ -189,7 +189,7 @@ def test_a_sheet_past_the_row_bound_is_refused_by_the_dry_run_and_its_file_remov
     services.run_inline(job, "check")
     job.refresh_from_db()
     assert job.status == ImportJob.Status.FAILED
-    assert "more than 1,000 rows" in job.message
+    assert "more than 4,000 rows" in job.message
     assert not any(import_dir.iterdir())
     assert not DID.objects.exists()
 
@@ -200,3 +200,16 @@ def test_reading_stops_past_the_time_bound(tmp_path, settings):
     path.write_text("DID\n" + "".join(f"{n}\n" for n in range(3_000)))
     with pytest.raises(ImportFileError, match="reading stopped at row"):
         list(readers.raw_rows(path, "csv", ","))
+
+
+def test_a_sheet_far_past_the_row_bound_by_its_start_is_refused_at_upload(
+    as_importer, import_dir, settings
+):
+    """The issue's file: a few MB that inflate to millions of rows. Its first rows tell."""
+    settings.IMPORT_MAX_ROWS = 1_000
+    settings.IMPORT_PREVIEW_BYTES = 64 * 1024
+    content = workbook(sheet_of(many_rows(20_000)))
+    response, peak = uploaded_with_memory(as_importer, "inflates.xlsx", content)
+    assert response.status_code == 200 and peak < 100 * MB
+    assert "one import may hold at most 1,000 rows" in response.content.decode()
+    assert not ImportJob.objects.exists() and not any(import_dir.iterdir())
