@@ -20,7 +20,7 @@ from .spec import LOADED, ImportSpec, no_progress
 
 TEMP_TABLES = (
     "imp_src, imp_status, imp_after, imp_res, imp_opn, imp_dup, imp_did, imp_rows, "
-    "imp_cli, imp_acc, imp_pkg, imp_sub"
+    "imp_cli, imp_acc, imp_pkg, imp_sub, imp_hu"
 )
 
 
@@ -67,7 +67,7 @@ class Run:
             CREATE TEMP TABLE imp_src (
                 rn integer, did text COLLATE "C", status text, operator text, tag text,
                 notes text, client text, account text, after_hold text, reseller text,
-                hold_days text, package text, ncells integer
+                hold_days text, package text, hold_until text, ncells integer
             ) ON COMMIT DROP
             """
         )

@@ -4,7 +4,10 @@ operator names of the loaded rows, each looked up once into a small temporary ta
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
+
+from django.utils import timezone
 
 from inventory.choices import AfterHold, parse_status
 from subscriptions.models import Subscription
@@ -54,8 +57,23 @@ def value_map(run: Run, table: str, column: str, parse: Callable[[str], str | No
     run.sql(f"INSERT INTO {table} SELECT * FROM unnest(%s::text[], %s::text[])", [raws, values])
 
 
+def hold_until_value(raw: str) -> str | None:
+    """A Hold until cell ("2026-12-31 10:00", an ISO date and time, with or without its
+    offset; a date alone is its midnight) as an ISO timestamp in the current time zone."""
+    try:
+        value = dt.datetime.fromisoformat(raw.strip())
+    except ValueError:
+        return None
+    if timezone.is_naive(value):
+        value = timezone.make_aware(value)
+    return value.isoformat()
+
+
 def resolve_names(run: Run) -> None:
     """Build the look-up table of every mapped column that names something."""
+    if run.has("hold_until"):
+        value_map(run, "imp_hu", "hold_until", hold_until_value)
+        run.sql("ANALYZE imp_hu")
     if run.has("status"):
         value_map(run, "imp_status", "status", status_value)
     if run.has("after_hold"):

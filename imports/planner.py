@@ -76,6 +76,7 @@ def plan_params(run: Run) -> dict:
         "ragged": spec.kind == "csv",
         "scientific": SCIENTIFIC_SQL,
         "in_stock": Status.IN_STOCK.value,
+        "on_hold": Status.ON_HOLD.value,
     }
 
 
@@ -103,6 +104,8 @@ def read_cells(run: Run) -> str:
     cell("account", text("account"), "account_in")
     cell("package", text("package"), "package_in")
     cell("hold_days", "NULLIF(btrim(f.hold_days), '')", "hd_raw")
+    cell("hold_until", "f.hold_until", "hu_key")
+    cell("hold_until", "NULLIF(btrim(f.hold_until), '')", "hu_raw")
     columns = ",\n            ".join(cells)
     return f"""SELECT f.rn,
             {columns}
@@ -117,7 +120,7 @@ def resolve_names_sql(run: Run, cells: str) -> str:
     inputs = [
         "src.status_raw, src.ah_raw, src.res_name, src.op_name",
         "src.tag_in, src.notes_in, src.client_in, src.account_in, src.hd_raw",
-        "src.ncells, src.package_in",
+        "src.ncells, src.package_in, src.hu_raw",
     ]
     joins = []
     if has("status"):
@@ -130,6 +133,11 @@ def resolve_names_sql(run: Run, cells: str) -> str:
         joins.append("LEFT JOIN imp_after ah ON ah.raw = src.ah_key")
     else:
         inputs.append("NULL::text AS ah_new")
+    if has("hold_until"):
+        inputs.append("hu.value::timestamptz AS hu_val")
+        joins.append("LEFT JOIN imp_hu hu ON hu.raw = src.hu_key")
+    else:
+        inputs.append("NULL::timestamptz AS hu_val")
     if has("reseller"):
         inputs.append("rs.reseller_id AS res_id")
         joins.append("LEFT JOIN imp_res rs ON rs.raw = src.res_key")
@@ -350,7 +358,15 @@ def check_row(parsed: str) -> str:
     )
     unavailable = """did_id IS NOT NULL AND %(user_res)s::bigint IS NOT NULL
                  AND cur_res <> %(user_res)s"""
-    groups = [cells, did, status, after_hold, hold_days, tag, notes, owner, operator]
+    hold_until = reasons(
+        f"""WHEN hu_raw IS NOT NULL AND hu_val IS NULL
+              THEN 'Hold until: ' || {show("hu_raw")}
+                   || ' is not a date and time (YYYY-MM-DD HH:MM)'""",
+        """WHEN hu_raw IS NOT NULL AND (did_id IS NOT NULL OR status_t <> %(on_hold)s)
+              THEN 'Hold until: only a new On Hold DID takes its hold end from the file'""",
+    )
+    groups = [cells, did, status, after_hold, hold_days, hold_until, tag, notes, owner]
+    groups.append(operator)
     # The lifecycle's rules need a status that parsed.
     groups.append(
         f"CASE WHEN status_raw IS NULL OR status_new IS NOT NULL THEN {lifecycle_rules} END"
@@ -395,7 +411,7 @@ def classify(checked: str) -> str:
           END AS assign_to,
           CASE WHEN z.did_id IS NULL AND z.status_t = ANY(%(assigned)s) THEN %(in_stock)s
                ELSE z.status_t END AS status_create,
-          acc_id, sub_id, cur_upd,
+          acc_id, sub_id, cur_upd, hu_val,
           CASE WHEN cardinality(z.errs) > 0 THEN 'refused'
                WHEN z.did_id IS NULL THEN 'create'
                WHEN z.move_to IS NOT NULL OR z.fields_change THEN 'update'

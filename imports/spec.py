@@ -22,12 +22,13 @@ FIELDS: list[tuple[str, str]] = [
     ("after_hold", "After Hold"),
     ("reseller", "Reseller"),
     ("hold_days", "Hold days"),
+    ("hold_until", "Hold until"),
 ]
 FIELD_LABELS = dict(FIELDS)
 # Fields read into the database; ID is informational (export shows it). Client, Account and
 # Package assign a new Active, Blocked or On Hold DID.
 LOADED = ("did", "status", "operator", "tag", "notes", "client", "account", "after_hold")
-LOADED += ("reseller", "hold_days", "package")
+LOADED += ("reseller", "hold_days", "package", "hold_until")
 
 HEADER_ALIASES = {
     "id": "id",
@@ -53,6 +54,7 @@ HEADER_ALIASES = {
     "afterholdstatus": "after_hold",
     "reseller": "reseller",
     "holddays": "hold_days",
+    "holduntil": "hold_until",
 }
 
 

@@ -204,4 +204,28 @@ def assign_new(run: Run, rep: ImportReport, actor: Actor) -> None:
     if rep.assigned.get(Status.BLOCKED.label):
         lifecycle.block(rows("assign_to = %s", [Status.BLOCKED.value]), actor=actor)
     if rep.assigned.get(Status.ON_HOLD.label):
-        lifecycle.hold(rows("assign_to = %s", [Status.ON_HOLD.value]), actor=actor)
+        held = [Status.ON_HOLD.value]
+        lifecycle.hold(rows("assign_to = %s AND hu_val IS NULL", held), actor=actor)
+        # A hold end from the file: the lifecycle's hold (until its time + the DID's hold
+        # days, else its package's) from the moment that ends it there, one call a moment.
+        starts = run.sql(
+            f"""SELECT DISTINCT r.hu_val - make_interval(days => COALESCE(d.hold_days,
+                   p.hold_days)) FROM imp_rows r
+            JOIN {TABLE} d ON d.number = r.number
+            JOIN subscriptions_subscription s ON s.id = d.subscription_id
+            JOIN packages_package p ON p.id = s.package_id
+            WHERE r.action = 'create' AND r.assign_to = %s AND r.hu_val IS NOT NULL""",
+            held,
+        ).fetchall()
+        for (start,) in starts:
+            selection = DID.objects.filter(
+                number__in=RawSQL(
+                    f"""SELECT r.number FROM imp_rows r JOIN {TABLE} d ON d.number = r.number
+                    JOIN subscriptions_subscription s ON s.id = d.subscription_id
+                    JOIN packages_package p ON p.id = s.package_id
+                    WHERE r.action = 'create' AND r.assign_to = %s AND r.hu_val
+                      - make_interval(days => COALESCE(d.hold_days, p.hold_days)) = %s""",
+                    [*held, start],
+                )
+            )
+            lifecycle.hold(selection, actor=actor, now=start)

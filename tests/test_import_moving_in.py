@@ -8,6 +8,7 @@ import io
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 
 from accounts.models import Reseller
 from audit.models import AuditRecord
@@ -443,3 +444,31 @@ def test_the_api_maps_the_names_as_step_2_does(client, world):
     assert (done.json()["counts"]["created"], done.json()["counts"]["refused"]) == (2, 0)
     assert api.post(f"imports/{pk}/apply/", {"mode": "all"}).status_code == 200
     assert set(DID.objects.values_list("operator__name", flat=True)) == {"Old Telco"}
+
+
+def test_a_held_did_takes_its_hold_end_from_the_file(as_importer, world):
+    w = world
+    head = "DID,Status,Operator,Client,Account,Package,Hold days,Hold until\n"
+    rows = f"{w.operator.name},{w.client.name},{w.account.name},{w.package.name}"
+    content = (
+        head
+        + f"970,On Hold,{rows},,2030-01-02 03:04\n"
+        + f"971,On Hold,{rows},5,2030-02-01T00:00:00+00:00\n"
+        + f"972,On Hold,{rows},,\n"
+        + f"973,On Hold,{rows},,soon\n"
+        + f"974,In Stock,{w.operator.name},,,,,2030-01-01\n"
+    )
+    job = dry_run(as_importer, "held.csv", content)
+    assert job.mapping[-1] == "hold_until"
+    assert refusals(job) == [
+        "Row 5, Hold until: “soon” is not a date and time (YYYY-MM-DD HH:MM)",
+        "Row 6, Hold until: only a new On Hold DID takes its hold end from the file",
+    ]
+    apply(as_importer, job, "valid")
+    held = {d.number: d for d in DID.objects.filter(status=Status.ON_HOLD)}
+    assert sorted(held) == ["970", "971", "972"]
+    local = held["970"].hold_until.astimezone(timezone.get_current_timezone())
+    assert (local.year, local.month, local.day, local.hour, local.minute) == (2030, 1, 2, 3, 4)
+    assert held["971"].hold_until.isoformat() == "2030-02-01T00:00:00+00:00"
+    assert held["971"].hold_days == 5
+    assert held["972"].hold_until is not None  # from the package's hold days
