@@ -472,3 +472,15 @@ def test_a_held_did_takes_its_hold_end_from_the_file(as_importer, world):
     assert held["971"].hold_until.isoformat() == "2030-02-01T00:00:00+00:00"
     assert held["971"].hold_days == 5
     assert held["972"].hold_until is not None  # from the package's hold days
+
+
+def test_when_the_names_match_the_reference_export_imports_in_two_clicks(as_admin, admin):
+    company = Reseller.objects.create(name="company name")  # case and spaces differ
+    for name in ("OP 1", "Op2"):
+        Operator.objects.create(name=name, reseller=company)
+    job = dry_run(as_admin, "reference.csv", REFERENCE)  # upload, then Process
+    assert (job.counts["created"], job.counts["refused"]) == (9, 0), refusals(job)
+    assert "unknown" not in job.counts or not job.counts["unknown"]
+    job = apply(as_admin, job, "all")  # Apply
+    assert job.status == ImportJob.Status.DONE
+    assert DID.objects.filter(reseller=company).count() == 9
