@@ -28,7 +28,7 @@ from clients.tables import AccountTable, ClientTable
 from imports import selectors as import_selectors
 from imports import services as import_services
 from imports.choices import Status as ImportStatus
-from imports.forms import ImportUploadForm, MappingForm
+from imports.forms import ImportUploadForm, MappingForm, NamesForm
 from imports.tables import ImportTable
 from inventory import lifecycle
 from jobs.filtersets import JobFilterSet
@@ -308,6 +308,31 @@ class ImportViewSet(Resource, mixins.CreateModelMixin):
         if job.status != ImportStatus.DRY_RUN:
             raise ValidationError({"mode": ["Apply: this import is not waiting to be applied."]})
         import_services.start(job, mode)
+        job.refresh_from_db()
+        code = status.HTTP_202_ACCEPTED if job.status == ImportStatus.RUNNING else 200
+        return Response(s.ImportSerializer(job).data, status=code)
+
+    @extend_schema(request=s.NamesRequest, responses=s.ImportSerializer)
+    @action(detail=True, methods=["post"])
+    def names(self, request, pk=None):
+        """Step 2's names: for each name of the dry run's ``counts.unknown``, ``""`` (leave
+        its rows refused), ``"new"`` (create it) or an existing object's id; then the dry
+        run again."""
+        job = self.get_object()
+        offered = import_services.names_offered(job)
+        if job.status != ImportStatus.DRY_RUN or not offered:
+            raise ValidationError({"names": ["Names: this import is not waiting for its names."]})
+        given = request.data.get("names")
+        if not isinstance(given, dict):
+            raise ValidationError({"names": ["Names: an object of {kind: {name: choice}}."]})
+        data = {}
+        for kind, listed in offered.items():
+            chosen = given.get(kind) if isinstance(given.get(kind), dict) else {}
+            for i, raw in enumerate(listed):
+                data[f"{kind}_{i}"] = str(chosen.get(raw, "") or "")
+        form = NamesForm(data, unknown=offered, reseller_id=job.reseller_id)
+        checked(form)
+        import_services.choose_names(job, form.choices())
         job.refresh_from_db()
         code = status.HTTP_202_ACCEPTED if job.status == ImportStatus.RUNNING else 200
         return Response(s.ImportSerializer(job).data, status=code)

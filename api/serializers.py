@@ -508,3 +508,11 @@ class ImportRequest(serializers.Serializer):
 
 class ApplyRequest(serializers.Serializer):
     mode = serializers.ChoiceField(choices=["all", "valid"])
+
+
+class NamesRequest(serializers.Serializer):
+    names = serializers.DictField(
+        child=serializers.DictField(child=serializers.CharField(allow_blank=True)),
+        help_text='{"operator": {"Old Telco": "new"}, "client": {"ACME": "12"}}: for each '
+        'unknown name, "" (leave its rows refused), "new" (create it) or an id.',
+    )

@@ -46,6 +46,13 @@ def _import(w):
     return {"pk": job.pk}
 
 
+def _import_with_names(w):
+    """A checked import whose dry run found a name that matches nothing (step 2's names)."""
+    pk = _import(w)["pk"]
+    ImportJob.objects.filter(pk=pk).update(counts={"unknown": {"operator": ["Ghost"]}})
+    return {"pk": pk}
+
+
 def _record(w):
     did = w.did()
     return {"pk": AuditRecord.objects.filter(object_type="did", object_id=did.pk).first().pk}
@@ -141,6 +148,12 @@ API_ROWS = [
         method="post",
     ),
     ApiRow("api:import_apply", _import, method="post", data={"mode": "valid"}),
+    ApiRow(
+        "api:import_names",
+        _import_with_names,
+        method="post",
+        data={"names": {"operator": {"Ghost": ""}}},
+    ),
 ]
 
 
