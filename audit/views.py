@@ -91,7 +91,9 @@ class ChangeSetView(generic.ObjectListView):
     def extra_context(self, request):
         cs = self.cs
         counts = selectors.transitions(cs)
-        chart = [(f"{c['kind_label']}: {c['label']}", c["count"], CHART_COLOR) for c in counts]
+        chart = [
+            (f"{c['kind_label']}: {c['label']}", c["count"], CHART_COLOR, None) for c in counts
+        ]
         return {
             "title": "Change set",
             "cs": cs,
