@@ -70,12 +70,14 @@ PARTS = {
 
 _ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
-_SPECIAL = re.compile("[&<>\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+# A text that needs more than copying: a character to escape or leave out, or white space at
+# either end (kept only with xml:space="preserve"). One search per text; most need none.
+_SPECIAL = re.compile("[&<>\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]|^\\s|\\s$")
+_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 
-def _text(value: str) -> str:
-    if _SPECIAL.search(value):
-        value = _ILLEGAL.sub("", value).translate(_ESCAPES)
+def _special_text(value: str) -> str:
+    value = _ILLEGAL.sub("", value).translate(_ESCAPES)
     if value[:1].isspace() or value[-1:].isspace():
         return f'<is><t xml:space="preserve">{value}</t></is>'
     return f"<is><t>{value}</t></is>"
@@ -111,22 +113,28 @@ class SheetWriter:
     def write_rows(self, rows: Iterable[Sequence[int | str | None]]) -> None:
         parts: list[str] = []
         n = self.rows
+        special = _SPECIAL.search
         for row in rows:
             n += 1
             if n > MAX_ROWS:
                 raise TooManyRows(f"A sheet holds at most {MAX_ROWS:,} rows.")
             if len(row) > MAX_COLUMNS:
                 raise ValueError(f"A row of at most {MAX_COLUMNS} columns.")
-            cells = [f'<row r="{n}">']
-            for col, value in zip("ABCDEFGHIJKLMNOPQRSTUVWXYZ", row, strict=False):
+            cells = []
+            for col, value in zip(_LETTERS, row, strict=False):
                 if value is None or value == "":
                     continue
-                if isinstance(value, int) and not isinstance(value, bool):
+                kind = type(value)
+                if kind is int:
                     cells.append(f'<c r="{col}{n}"><v>{value}</v></c>')
+                    continue
+                if kind is not str:
+                    value = str(value)
+                if special(value):
+                    cells.append(f'<c r="{col}{n}" t="inlineStr">{_special_text(value)}</c>')
                 else:
-                    cells.append(f'<c r="{col}{n}" t="inlineStr">{_text(str(value))}</c>')
-            cells.append("</row>")
-            parts.append("".join(cells))
+                    cells.append(f'<c r="{col}{n}" t="inlineStr"><is><t>{value}</t></is></c>')
+            parts.append(f'<row r="{n}">{"".join(cells)}</row>')
         self.rows = n
         if parts:
             self._sheet.write("".join(parts).encode())
