@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import F
+from django.db.models import Case, F, When
 from django.http import QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -25,6 +25,9 @@ from .services import (
     saved_search_rename,
 )
 from .tables import DIDTable
+
+# The most saved searches the page lists (the user's own always fit: SAVED_SEARCHES_PER_USER).
+SAVED_LISTED = 500
 
 
 def _list_url(query: str = "") -> str:
@@ -50,10 +53,16 @@ def saved_search_list(request):
         except SavedSearchError as exc:
             messages.error(request, str(exc))
             return redirect(_list_url(q))
-        shared = " and shared it with your reseller's users" if search.shared else ""
+        who = "your reseller's users" if search.reseller_id else "the platform admins"
+        shared = f" and shared it with {who}" if search.shared else ""
         messages.success(request, f"Saved the search “{search.name}”{shared}.")
         return redirect(_list_url(search.query))
-    searches = saved_searches_for(request.user).annotate(owner_name=F("user__username"))
+    # Own ones first (at most SAVED_SEARCHES_PER_USER), then the shared ones, bounded.
+    searches = (
+        saved_searches_for(request.user)
+        .annotate(owner_name=F("user__username"))
+        .order_by(Case(When(user=request.user, then=0), default=1), "name", "id")[:SAVED_LISTED]
+    )
     return render(
         request,
         "inventory/saved_searches.html",
