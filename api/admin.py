@@ -1,6 +1,12 @@
+"""API tokens in the Django admin. Its saves, deletes and the revoke action go through
+``api.services``, which write the audit log."""
+
 from django.contrib import admin, messages
 from django.template.response import TemplateResponse
 
+from audit.services import Actor
+
+from . import services
 from .models import ApiToken
 
 
@@ -14,10 +20,18 @@ class ApiTokenAdmin(admin.ModelAdmin):
     actions = ("revoke",)
 
     def save_model(self, request, obj, form, change):
-        if not change:
+        raw = services.token_save(obj, actor=Actor.for_user(request.user))
+        if raw is not None:
             # Shown once, on the page that answers this request; only its hash is stored.
-            request._api_raw_key = obj.set_new_key()
-        super().save_model(request, obj, form, change)
+            request._api_raw_key = raw
+
+    def delete_model(self, request, obj):
+        services.token_delete(obj, actor=Actor.for_user(request.user))
+
+    def delete_queryset(self, request, queryset):
+        actor = Actor.for_user(request.user)  # one change set for the whole deletion
+        for token in queryset:
+            services.token_delete(token, actor=actor)
 
     def response_add(self, request, obj, post_url_continue=None):
         raw = getattr(request, "_api_raw_key", None)
@@ -34,9 +48,6 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
     @admin.action(description="Revoke the selected tokens")
     def revoke(self, request, queryset):
-        count = 0
-        for token in queryset.filter(revoked=False):
-            token.revoked = True
-            token.save(update_fields=["revoked"])
-            count += 1
+        actor = Actor.for_user(request.user)  # one change set for the whole action
+        count = sum(services.token_revoke(t, actor=actor) for t in queryset.filter(revoked=False))
         self.message_user(request, f"{count} token(s) revoked.", messages.SUCCESS)

@@ -24,7 +24,7 @@ def bounded(column: str) -> RawSQL:
     table: at most ``FIELDS_SHOWN`` fields in their stored order, keys and long values cut
     (one character past the limit, so that ``clip`` knows to add the ellipsis); ``total``
     counts every field. A value that is not a JSON object shows as one field, "value"."""
-    col = f'"audit_auditrecord"."{column}"'
+    col = f'"audit_record"."{column}"'
     cut = VALUE_CHARS + 1
     sql = f"""
         CASE

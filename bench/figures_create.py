@@ -43,9 +43,9 @@ class CreateFigures:
             1,
             f"create_dids, one range of {n:,} DIDs (with audit rows)",
             "s",
-            "ratio <= 1.5",
+            "ratio <= 1.25",
             "ratio_max",
-            1.5,
+            1.25,
         )
         self.fig1.baseline_name = "INSERT ... SELECT generate_series"
         self.say("1: baseline INSERT ... SELECT generate_series")

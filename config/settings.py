@@ -74,6 +74,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "audit.middleware.RequestIdMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -187,6 +188,11 @@ JOBS_PER_USER = env_int("JOBS_PER_USER", 2)
 JOB_HEARTBEAT_SECONDS = env_int("JOB_HEARTBEAT_SECONDS", 30)
 JOB_STALE_AFTER = env_int("JOB_STALE_AFTER", 600)
 JOB_FILE_TTL_HOURS = env_int("JOB_FILE_TTL_HOURS", 24)
+# The audit log (audit.partitions): its entries are kept in monthly partitions, created
+# AUDIT_PARTITIONS_AHEAD months ahead; with AUDIT_RETENTION_DAYS set, the months that ended
+# more than that many days ago are dropped daily (empty: kept forever).
+AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", 0) or None
+AUDIT_PARTITIONS_AHEAD = env_int("AUDIT_PARTITIONS_AHEAD", 2)
 EXPORT_DIR = Path(os.environ.get("EXPORT_DIR", BASE_DIR / "var" / "exports"))
 # The worker's database sessions (jobs.worker): no statement longer than this, no
 # transaction left idle longer than that (seconds).
@@ -199,6 +205,10 @@ IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 2_000_000)
 IMPORT_MAX_COLUMNS = env_int("IMPORT_MAX_COLUMNS", 50)
 IMPORT_MAX_UNCOMPRESSED_SIZE = env_int("IMPORT_MAX_UNCOMPRESSED_SIZE", 2 * 1024**3)
 IMPORT_PREVIEW_BYTES = env_int("IMPORT_PREVIEW_BYTES", 1024 * 1024)
+# Reading one import file stops past this many seconds (a hostile or pathological workbook).
+IMPORT_MAX_READ_SECONDS = env_int("IMPORT_MAX_READ_SECONDS", 600)
+# Step 2 offers a choice for at most this many unknown names of each kind (operator, ...).
+IMPORT_MAX_NAMES = env_int("IMPORT_MAX_NAMES", 100)
 
 if not DEBUG:
     SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)
@@ -320,6 +330,8 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Jobs whose worker stopped are failed; old export files are removed.
     "jobs-sweep": {"task": "jobs.tasks.sweep", "schedule": 60.0},
+    # The audit log's coming monthly partitions; months past AUDIT_RETENTION_DAYS dropped.
+    "audit-maintain": {"task": "audit.tasks.maintain", "schedule": crontab(minute=17, hour=3)},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(BASE_DIR / ".broker" / "celerybeat-schedule")
 

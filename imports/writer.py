@@ -1,9 +1,10 @@
 """Applying an import's plan (``imports.planner``) inside the caller's transaction:
 
-* ``INSERT ... SELECT`` creates the new DIDs with an ``import_create`` audit row each, in the
-  same statement (the pattern of ``inventory.services.create_dids``);
+* ``INSERT ... SELECT`` creates the new DIDs with a "created" audit entry each, in the same
+  statement (the pattern of ``inventory.services.create_dids``), all in the import's one
+  change set;
 * ``UPDATE ... FROM`` sets changed tags, notes, after-hold statuses, operators and hold days
-  with an ``import_edit`` audit row each (the pattern of ``inventory.services.update_dids``),
+  with an entry of the changed fields each (the pattern of ``inventory.services.update_dids``),
   the rows locked first in id order as the lifecycle engine locks them;
 * status changes go through ``lifecycle.set_status``, one call per target status, which
   writes its own audit rows. Import moves only Reserved / In Stock / Archive among each
@@ -15,9 +16,11 @@ A large import writes in statements of about ``WRITE_BATCH`` rows, so that its p
 from __future__ import annotations
 
 import psycopg
+from django.db.models import QuerySet
 from django.db.models.expressions import RawSQL
 
-from audit.services import AUDIT_INSERT_COLUMNS, AUDIT_TABLE, Actor
+from audit import services as audit
+from audit.services import Actor
 from inventory import lifecycle
 from inventory.choices import Status
 from inventory.models import DID
@@ -55,17 +58,23 @@ def step(run: Run, done: int, of: int, stage: str | None = None):
 
 def write(run: Run, rep: ImportReport, actor: Actor) -> None:
     """Create, then update, then move statuses: the whole plan, or ``ImportConflict``."""
-    who = [actor.change_set, actor.user_id, actor.username, run.spec.label]
-    run.indexed = False
+    # The import's change set, named by its file: every write below (and the lifecycle's
+    # status moves) adds its entries to it.
+    who = audit.open_change_set(actor, "import", message=run.spec.label)
+    run.indexed = run.reused  # a kept plan has its index already, if it needs one
     create_new(run, rep, who)
     update_fields(run, who)
     move_statuses(run, rep, actor)
+    assign_new(run, rep, actor)
 
 
-def create_new(run: Run, rep: ImportReport, who: list) -> None:
-    """The rows to create, as new DIDs with an ``import_create`` audit row each."""
+def create_new(run: Run, rep: ImportReport, who: audit.ChangeSetRef) -> None:
+    """The rows to create, as new DIDs with a "created" audit entry each."""
     step(run, 0, rep.created, "Creating DIDs")
     done = 0
+    tail, tail_params = audit.entries_sql(
+        who, "ins", object_type="did", kind=audit.Kind.CREATE, before="NULL", after="after"
+    )
     for lo, hi in batches(run, "create"):
         try:
             cur = run.sql(
@@ -73,19 +82,15 @@ def create_new(run: Run, rep: ImportReport, who: list) -> None:
                 WITH ins AS (
                     INSERT INTO {TABLE} (number, status, operator_id, reseller_id,
                         after_hold_status, tag, notes, hold_days, created_at, updated_at)
-                    SELECT number, status_t, op_final, op_res_final, ah_final, tag_final,
+                    SELECT number, status_create, op_final, op_res_final, ah_final, tag_final,
                            notes_final, hd_val, now(), now()
                     FROM imp_rows WHERE action = 'create' AND rn BETWEEN %s AND %s
                     ORDER BY rn
-                    RETURNING id, number, reseller_id, status, operator_id
-                )
-                INSERT INTO {AUDIT_TABLE} ({AUDIT_INSERT_COLUMNS})
-                SELECT %s, now(), %s, %s, 'import_create', 'did', id, number, reseller_id,
-                       NULL, jsonb_build_object('status', status, 'operator_id', operator_id),
-                       %s
-                FROM ins
+                    RETURNING id, reseller_id,
+                        jsonb_build_object('status', status, 'operator_id', operator_id) AS after
+                ) {tail}
                 """,
-                [lo, hi, *who],
+                [lo, hi, *tail_params],
             )
         except psycopg.errors.UniqueViolation:
             raise ImportConflict(
@@ -96,8 +101,8 @@ def create_new(run: Run, rep: ImportReport, who: list) -> None:
         step(run, done, rep.created)
 
 
-def update_fields(run: Run, who: list) -> None:
-    """The changed fields of the rows to update, with an ``import_edit`` audit row each."""
+def update_fields(run: Run, who: audit.ChangeSetRef) -> None:
+    """The changed fields of the rows to update, with an audit entry each."""
     changes = [
         ("tag", "set_tag", "tag_in"),
         ("notes", "set_notes", "notes_in"),
@@ -117,6 +122,7 @@ def update_fields(run: Run, who: list) -> None:
             for col, flag, _ in changes
         )
 
+    tail, tail_params = audit.entries_sql(who, "changed", object_type="did", kind=audit.Kind.UPDATE)
     ranges = batches(run, "update", "AND fields_change")
     expected = run.sql(
         "SELECT count(*) FROM imp_rows WHERE action = 'update' AND fields_change"
@@ -138,15 +144,11 @@ def update_fields(run: Run, who: list) -> None:
                 FROM imp_rows i, {TABLE} o
                 WHERE i.action = 'update' AND i.fields_change AND i.rn BETWEEN %s AND %s
                   AND t.id = i.did_id AND o.id = i.did_id
-                RETURNING t.id, t.number, t.reseller_id,
+                RETURNING t.id, t.reseller_id,
                           {snapshot("o")} AS before, {snapshot("t")} AS after
-            )
-            INSERT INTO {AUDIT_TABLE} ({AUDIT_INSERT_COLUMNS})
-            SELECT %s, now(), %s, %s, 'import_edit', 'did', id, number, reseller_id,
-                   before, after, %s
-            FROM changed
+            ) {tail}
             """,
-            [lo, hi, *who],
+            [lo, hi, *tail_params],
         )
         done += cur.rowcount
         step(run, done, expected)
@@ -170,3 +172,60 @@ def move_statuses(run: Run, rep: ImportReport, actor: Actor) -> None:
             )
         )
         lifecycle.set_status(selection, target, actor=actor, strict=True)
+
+
+def assign_new(run: Run, rep: ImportReport, actor: Actor) -> None:
+    """The new DIDs the file gives as Active, Blocked or On Hold, created In Stock: assigned
+    to their account under their client's subscription, then blocked or held, each through
+    the lifecycle (which checks its rules again and writes the audit rows), one move per
+    account and subscription."""
+    if not rep.assigned:
+        return
+    run.progress(None, "Assigning DIDs", force=True)
+    groups = run.sql(
+        """SELECT acc_id, sub_id FROM imp_rows
+        WHERE action = 'create' AND assign_to IS NOT NULL GROUP BY 1, 2 ORDER BY 1, 2"""
+    ).fetchall()
+
+    def rows(where: str, params: list) -> QuerySet:
+        return DID.objects.filter(
+            number__in=RawSQL(
+                f"SELECT number FROM imp_rows WHERE action = 'create' AND {where}", params
+            )
+        )
+
+    for acc_id, sub_id in groups:
+        lifecycle.assign(
+            rows("assign_to IS NOT NULL AND acc_id = %s AND sub_id = %s", [acc_id, sub_id]),
+            account=acc_id,
+            subscription=sub_id,
+            actor=actor,
+        )
+    if rep.assigned.get(Status.BLOCKED.label):
+        lifecycle.block(rows("assign_to = %s", [Status.BLOCKED.value]), actor=actor)
+    if rep.assigned.get(Status.ON_HOLD.label):
+        held = [Status.ON_HOLD.value]
+        lifecycle.hold(rows("assign_to = %s AND hu_val IS NULL", held), actor=actor)
+        # A hold end from the file: the lifecycle's hold (until its time + the DID's hold
+        # days, else its package's) from the moment that ends it there, one call a moment.
+        starts = run.sql(
+            f"""SELECT DISTINCT r.hu_val - make_interval(days => COALESCE(d.hold_days,
+                   p.hold_days)) FROM imp_rows r
+            JOIN {TABLE} d ON d.number = r.number
+            JOIN subscriptions_subscription s ON s.id = d.subscription_id
+            JOIN packages_package p ON p.id = s.package_id
+            WHERE r.action = 'create' AND r.assign_to = %s AND r.hu_val IS NOT NULL""",
+            held,
+        ).fetchall()
+        for (start,) in starts:
+            selection = DID.objects.filter(
+                number__in=RawSQL(
+                    f"""SELECT r.number FROM imp_rows r JOIN {TABLE} d ON d.number = r.number
+                    JOIN subscriptions_subscription s ON s.id = d.subscription_id
+                    JOIN packages_package p ON p.id = s.package_id
+                    WHERE r.action = 'create' AND r.assign_to = %s AND r.hu_val
+                      - make_interval(days => COALESCE(d.hold_days, p.hold_days)) = %s""",
+                    [*held, start],
+                )
+            )
+            lifecycle.hold(selection, actor=actor, now=start)

@@ -29,7 +29,14 @@ from . import exporting, lifecycle, outcomes
 from .choices import Status
 from .numbers import NumberSpecError, parse
 from .selectors import selection_for
-from .services import DIDsExist, create_dids, created_message, delete_dids, update_dids
+from .services import (
+    DIDsExist,
+    begin_mass_edit,
+    create_dids,
+    created_message,
+    delete_dids,
+    update_dids,
+)
 from .tables import DIDTable
 
 # Selected DIDs per statement of a background Mass Edit.
@@ -139,6 +146,7 @@ def run_mass_edit(job: Job, progress):
     else:
         passes = (len(status_ranges) if set_status else 0) + (len(ranges) if changes else 0)
     step = Steps(progress, job.total, passes)
+    begin_mass_edit(actor, deleting=p["action"] == "delete")
 
     if p["action"] == "delete":
         progress(stage="Deleting DIDs", force=True)

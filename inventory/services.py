@@ -12,7 +12,8 @@ from django.contrib.auth import get_user_model
 from django.db import IntegrityError, connection, transaction
 from django.http import QueryDict
 
-from audit.services import AUDIT_INSERT_COLUMNS, AUDIT_TABLE, Actor, record, record_created
+from audit import services as audit
+from audit.services import Actor, record, record_created
 from config import text
 from config.limits import (
     HOLD_DAYS_MAX,
@@ -149,9 +150,18 @@ def create_dids(
             done += part.total
             if progress:
                 progress(done)
+        if created == 1 and spec.total == 1:
+            _name_single_did(spec, actor)
     return CreateResult(
         created=created, skipped=_distinct_total(spec) - created, change_set=actor.change_set
     )
+
+
+def _name_single_did(spec: Spec, actor: Actor) -> None:
+    """One new DID is a single-object action: the change set names it (its main object)."""
+    number = spec.numbers[0] if spec.numbers else spec.ranges[0].format(spec.ranges[0].first)
+    pk = DID.objects.filter(number=number).values_list("pk", flat=True).first()
+    audit.open_change_set(actor, "create", object_type="did", object_id=pk, object_repr=number)
 
 
 def _distinct_total(spec: Spec) -> int:
@@ -169,6 +179,10 @@ def _distinct_total(spec: Spec) -> int:
 
 def _insert(spec, operator, status, after_hold, tag, notes, hold_days, actor) -> int:
     src, src_params = source_sql(spec)
+    cs = audit.open_change_set(actor, "create")
+    tail, tail_params = audit.entries_sql(
+        cs, "ins", object_type="did", kind=audit.Kind.CREATE, before="NULL", after="after"
+    )
     with connection.cursor() as cur:
         cur.execute(
             f"""
@@ -178,12 +192,9 @@ def _insert(spec, operator, status, after_hold, tag, notes, hold_days, actor) ->
                 SELECT s.number, %s, %s, %s, %s, %s, %s, %s, now(), now()
                 FROM ({src}) s
                 ON CONFLICT (number) DO NOTHING
-                RETURNING id, number, reseller_id, status, operator_id
-            )
-            INSERT INTO {AUDIT_TABLE} ({AUDIT_INSERT_COLUMNS})
-            SELECT %s, now(), %s, %s, 'create', 'did', id, number, reseller_id, NULL,
-                   jsonb_build_object('status', status, 'operator_id', operator_id), ''
-            FROM ins
+                RETURNING id, reseller_id,
+                          jsonb_build_object('status', status, 'operator_id', operator_id) AS after
+            ) {tail}
             """,
             [
                 status.value,
@@ -194,12 +205,16 @@ def _insert(spec, operator, status, after_hold, tag, notes, hold_days, actor) ->
                 notes,
                 hold_days,
                 *src_params,
-                actor.change_set,
-                actor.user_id,
-                actor.username,
+                *tail_params,
             ],
         )
         return cur.rowcount
+
+
+def begin_mass_edit(actor: Actor, *, deleting: bool) -> None:
+    """A Mass Edit is one user action: its change set is opened as "mass_edit" (or
+    "mass_delete") before its status moves and field edits add their entries to it."""
+    audit.open_change_set(actor, "mass_delete" if deleting else "mass_edit")
 
 
 EDITABLE_FIELDS = ("after_hold_status", "tag", "notes", "hold_days", "operator_id")
@@ -225,59 +240,108 @@ def _check_values(*, tag: str = "", notes: str = "", hold_days: int | None = Non
         raise DIDValueError(problem)
 
 
-@lifecycle.retry_deadlock
-def update_dids(selection: Selection, changes: dict, *, actor: Actor) -> int:
-    """Set plain fields (after hold, tag, notes, hold days, operator) on the selected DIDs.
+def _edits(changes: dict) -> tuple[list[str], list, str, list]:
+    """The columns of an edit, their values, and the SQL that admits a row (alias ``o``)
+    only where a value really changes and, for an operator, only within its reseller."""
+    cols = list(changes)
+    values = [changes[c] for c in cols]
+    differs = " OR ".join(f"o.{c} IS DISTINCT FROM %s" for c in cols)
+    where = f"({differs})"
+    params = list(values)
+    if "operator_id" in changes:
+        # A DID's operator may change only within its reseller.
+        where += " AND o.reseller_id = (SELECT reseller_id FROM operators_operator WHERE id = %s)"
+        params.append(changes["operator_id"])
+    return cols, values, where, params
 
-    Only rows whose value really changes are touched and logged. Returns how many changed.
-    """
+
+def _checked(changes: dict) -> dict:
     unknown = set(changes) - set(EDITABLE_FIELDS)
     if unknown:
         raise ValueError(f"Not editable here: {', '.join(sorted(unknown))}")
     _check_values(**{k: v for k, v in changes.items() if k in ("tag", "notes", "hold_days")})
-    if not changes:
-        return 0
+    changes = dict(changes)
     if "after_hold_status" in changes:
         changes["after_hold_status"] = AfterHold(changes["after_hold_status"]).value
+    return changes
+
+
+@dataclass
+class EditPreview:
+    """What ``update_dids`` would do to a selection: how many DIDs change, and (an operator
+    change) how many already have that operator and how many belong to another reseller
+    than the operator's, which nothing changes on."""
+
+    edited: int = 0
+    same_operator: int = 0
+    other_reseller: int = 0
+
+
+def preview_edits(selection: Selection, changes: dict) -> EditPreview:
+    """``update_dids``'s counts, without the change: one pass over the selection."""
+    changes = _checked(changes)
+    if not changes:
+        return EditPreview()
+    _cols, _values, where, params = _edits(changes)
     sel_sql, sel_params = selection_sql(selection)
-    cols = list(changes)
+    operator = changes.get("operator_id")
+    with connection.cursor() as cur:
+        cur.execute(
+            f"""
+            SELECT count(*) FILTER (WHERE {where}),
+                   count(*) FILTER (WHERE o.operator_id = %s),
+                   count(*) FILTER (WHERE o.reseller_id IS DISTINCT FROM
+                       (SELECT reseller_id FROM operators_operator WHERE id = %s))
+            FROM {TABLE} AS o WHERE o.id IN ({sel_sql})
+            """,
+            [*params, operator, operator, *sel_params],
+        )
+        edited, same, other = cur.fetchone()
+    if operator is None:
+        return EditPreview(edited=edited)
+    return EditPreview(edited=edited, same_operator=same, other_reseller=other)
+
+
+@lifecycle.retry_deadlock
+def update_dids(selection: Selection, changes: dict, *, actor: Actor) -> int:
+    """Set plain fields (after hold, tag, notes, hold days, operator) on the selected DIDs.
+
+    Only rows whose value really changes are touched and logged; a new operator only on the
+    DIDs of its own reseller (``preview_edits`` counts the others). Returns how many changed.
+    """
+    changes = _checked(changes)
+    if not changes:
+        return 0
+    cols, values, where, where_params = _edits(changes)
     assignments = ", ".join(f"{c} = %s" for c in cols)
-    differs = " OR ".join(f"o.{c} IS DISTINCT FROM %s" for c in cols)
-    before = "jsonb_build_object(" + ", ".join(f"'{c}', o.{c}" for c in cols) + ")"
-    after = "jsonb_build_object(" + ", ".join(f"'{c}', t.{c}" for c in cols) + ")"
-    values = [changes[c] for c in cols]
-    extra = ""
-    extra_params: list = []
-    if "operator_id" in changes:
-        # A DID's operator may change only within its reseller.
-        extra = "AND t.reseller_id = (SELECT reseller_id FROM operators_operator WHERE id = %s)"
-        extra_params = [changes["operator_id"]]
+    # One field: it is the one that differs; several: only those that differ are logged.
+    before, after = audit.changed_sql("o", "t", cols, always=cols if len(cols) == 1 else ())
     with transaction.atomic(), connection.cursor() as cur:
         lifecycle.roomy_hash()
-        lifecycle.lock_in_order(sel_sql, sel_params)  # one order for every writer: no deadlock
+        locked, sel_params = lifecycle.locked_rows(selection)
+        cs = audit.open_change_set(actor, "edit", **_main_object(selection))
+        tail, tail_params = audit.entries_sql(
+            cs, "changed", object_type="did", kind=audit.Kind.UPDATE
+        )
         cur.execute(
             f"""
             WITH changed AS (
                 UPDATE {TABLE} AS t SET {assignments}, updated_at = clock_timestamp()
-                FROM {TABLE} AS o
-                WHERE t.id = o.id AND o.id IN ({sel_sql}) AND ({differs}) {extra}
-                RETURNING t.id, t.number, t.reseller_id, {before} AS before, {after} AS after
-            )
-            INSERT INTO {AUDIT_TABLE} ({AUDIT_INSERT_COLUMNS})
-            SELECT %s, now(), %s, %s, 'edit', 'did', id, number, reseller_id, before, after, ''
-            FROM changed
+                FROM {locked} AS o
+                WHERE t.id = o.id AND {where}
+                RETURNING t.id, t.reseller_id, {before} AS before, {after} AS after
+            ) {tail}
             """,
-            [
-                *values,
-                *sel_params,
-                *values,
-                *extra_params,
-                actor.change_set,
-                actor.user_id,
-                actor.username,
-            ],
+            [*values, *sel_params, *where_params, *tail_params],
         )
         return cur.rowcount
+
+
+def _main_object(selection: Selection) -> dict:
+    """A one-DID write's main object (the change set's list row shows it); none for many."""
+    if isinstance(selection, DID):
+        return {"object_type": "did", "object_id": selection.pk, "object_repr": selection.number}
+    return {}
 
 
 STALE_DID_MESSAGE = "This DID changed since you opened it; reload the page to see the change."
@@ -314,6 +378,8 @@ def edit_did(
             )
             if cur.fetchone() is None:
                 raise StaleDID(STALE_DID_MESSAGE, number=did.number)
+        # One change set, the page's save, whether it moves the status, edits fields or both.
+        audit.open_change_set(actor, "edit", **_main_object(did))
         moved = 0
         if status is not None and status != did.status:
             moved = lifecycle.change_status(did, status, actor=actor).moved
@@ -354,20 +420,22 @@ def delete_dids(selection: Selection, *, actor: Actor, strict: bool = True) -> l
                 "Refused, nothing deleted: " + "; ".join(str(r) for r in result.refusals) + ".",
                 refusals=result.refusals,
             )
+        cs = audit.open_change_set(actor, "delete", **_main_object(selection))
+        tail, tail_params = audit.entries_sql(
+            cs, "gone", object_type="did", kind=audit.Kind.DELETE, after="NULL"
+        )
         with connection.cursor() as cur:
             cur.execute(
                 f"""
                 WITH gone AS (
                     DELETE FROM {TABLE} WHERE id IN ({sel_sql}) AND status = ANY(%s)
-                    RETURNING id, number, reseller_id,
-                        jsonb_build_object('status', status, 'operator_id', operator_id,
-                                           'tag', tag, 'notes', notes) AS before
-                )
-                INSERT INTO {AUDIT_TABLE} ({AUDIT_INSERT_COLUMNS})
-                SELECT %s, now(), %s, %s, 'delete', 'did', id, number, reseller_id, before, NULL, ''
-                FROM gone
+                    RETURNING id, reseller_id,
+                        jsonb_build_object('number', number, 'status', status,
+                                           'operator_id', operator_id, 'tag', tag,
+                                           'notes', notes) AS before
+                ) {tail}
                 """,
-                [*sel_params, deletable, actor.change_set, actor.user_id, actor.username],
+                [*sel_params, deletable, *tail_params],
             )
             result.moved = cur.rowcount
     return result

@@ -23,7 +23,7 @@ def sweep_holds(*, now=None, actor: Actor | None = None, batch: int | None = Non
     to single DIDs, so a bad DID is logged and skipped (it stays On Hold, due again on the next
     run) and every other DID is still released. Returns how many DIDs were released."""
     now = now or timezone.now()
-    actor = actor or Actor.system("hold expiry")
+    actor = actor or Actor.system(lifecycle.HOLD_EXPIRY_TASK)
     batch = batch or HOLD_BATCH
     state = {"moved": 0, "failures": 0}
     due = lifecycle.holds_due(now).order_by("id")
@@ -70,7 +70,7 @@ def _release(ids: list[int], now, actor: Actor, state: dict) -> None:
     _release(ids[half:], now, actor, state)
 
 
-@shared_task(name="inventory.tasks.expire_holds")
+@shared_task(name=lifecycle.HOLD_EXPIRY_TASK)
 def expire_holds() -> int:
     """Every On Hold DID whose hold has ended goes to its after-hold status. A batch that
     fails is logged and skipped; the others are still released."""

@@ -3,7 +3,7 @@ from celery import shared_task
 from inventory import lifecycle
 
 
-@shared_task(name="subscriptions.tasks.expire_subscriptions")
+@shared_task(name=lifecycle.SUBSCRIPTION_EXPIRY_TASK)
 def expire_subscriptions() -> int:
     """Active subscriptions whose end date has passed expire; their DIDs go On Hold. One
     subscription that fails is logged and skipped; the others still expire."""

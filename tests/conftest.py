@@ -40,22 +40,28 @@ class World:
             client=self.client, package=self.package, start_date=dt.date(2026, 1, 1)
         )
 
+    def step(self) -> Actor:
+        """The world's user, acting anew (a change set of its own)."""
+        return Actor.for_user(self.user)
+
     def did(self, status: str = Status.IN_STOCK, **fields) -> DID:
-        """A new DID brought to ``status`` through the lifecycle services."""
+        """A new DID brought to ``status`` through the lifecycle services, each step a user
+        action of its own (its own change set), as on the pages; ``self.actor`` is left to
+        the action under test."""
         number = fields.pop("number", None) or f"7{next(_seq):09d}"
-        create_dids(parse(number), operator=self.operator, actor=self.actor, **fields)
+        create_dids(parse(number), operator=self.operator, actor=self.step(), **fields)
         did = DID.objects.get(number=number)
         status = Status(status)
         if status in (Status.RESERVED, Status.ARCHIVE):
-            lifecycle.set_status(did, status, actor=self.actor)
+            lifecycle.set_status(did, status, actor=self.step())
         elif status != Status.IN_STOCK:
             lifecycle.assign(
-                did, account=self.account, subscription=self.subscription, actor=self.actor
+                did, account=self.account, subscription=self.subscription, actor=self.step()
             )
             if status == Status.BLOCKED:
-                lifecycle.block(did, actor=self.actor)
+                lifecycle.block(did, actor=self.step())
             elif status == Status.ON_HOLD:
-                lifecycle.hold(did, actor=self.actor)
+                lifecycle.hold(did, actor=self.step())
         did.refresh_from_db()
         assert did.status == status
         return did

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from accounts.models import Reseller, User
-from audit.models import AuditRecord
+from audit.models import AuditRecord, ChangeSet, Entry, Kind
 from imports.models import ImportJob
 from inventory.choices import Status
 from inventory.models import DID
@@ -76,9 +76,7 @@ def test_the_reference_example_maps_its_columns_by_itself(client, company):
     choose_columns(client, job)
     job.refresh_from_db()
     assert (job.counts["created"], job.counts["refused"]) == (8, 1)
-    assert refusals(job) == [
-        "Row 3: DID 10 is new; new DIDs start Reserved, In Stock or Archive, not Active"
-    ]
+    assert refusals(job) == ["Row 3, Client: “Client 0 Orig” is not a client of yours"]
 
     job = apply(client, job, "valid")
     assert job.status == ImportJob.Status.DONE
@@ -87,9 +85,9 @@ def test_the_reference_example_maps_its_columns_by_itself(client, company):
     assert (dids["1"].status, dids["1"].operator.name) == (Status.RESERVED, "Op 1")
     assert (dids["2"].status, dids["2"].operator.name) == (Status.ARCHIVE, "Op 2")
     assert dids["4"].status == Status.IN_STOCK and dids["4"].after_hold_status == "reserved"
-    assert (
-        AuditRecord.objects.filter(change_set=job.change_set, action="import_create").count() == 8
-    )
+    cs = ChangeSet.objects.get(uuid=job.change_set)
+    assert cs.action == "import" and cs.counts["did.create"] == 8
+    assert Entry.objects.filter(change_set=cs, kind=Kind.CREATE).count() == 8
 
 
 # --------------------------------------------------------------------------- round trip
@@ -164,7 +162,8 @@ def test_the_dry_run_counts_and_names_the_refused_rows_and_changes_nothing(as_im
         "Row 7: DID 201 is assigned (Active); cannot become In Stock",
         "Row 8: DID 300 is already on row 3",
         "Row 9, DID: not available",
-        "Row 11: DID 303 is new; new DIDs start Reserved, In Stock or Archive, not On Hold",
+        "Row 11: DID 303 is new and On Hold: give its Client, Account and Package, or a "
+        "status of Reserved, In Stock or Archive",
     ]
     page = as_importer.get(f"/dids/import/{job.pk}/").content.decode()
     assert "Row 6, Operator: no operator “X” of your reseller" in page
@@ -201,16 +200,22 @@ def test_apply_only_the_valid_rows_writes_them_in_one_change_set(as_importer, wo
     )
     assert DID.objects.get(number="201").status == Status.ACTIVE
     assert not DID.objects.filter(number__in=["12a", "301", "302", "303"]).exists()
-    actions = sorted(
-        AuditRecord.objects.filter(change_set=job.change_set).values_list("action", "object_repr")
+    cs = ChangeSet.objects.get(uuid=job.change_set)
+    assert cs.action == "import"  # the whole import is one change set: creations, edits, moves
+    entries = sorted(
+        (e.object_id, e.kind, sorted(e.after)) for e in Entry.objects.filter(change_set=cs)
     )
-    assert actions == [("import_create", "300"), ("import_edit", "200"), ("set_status", "200")]
-    edit = AuditRecord.objects.get(change_set=job.change_set, action="import_edit")
+    assert entries == sorted(
+        [
+            (created.pk, Kind.CREATE, ["operator_id", "status"]),
+            (changed.pk, Kind.UPDATE, ["tag"]),
+            (changed.pk, Kind.UPDATE, ["status"]),
+        ]
+    )
+    edit = Entry.objects.get(change_set=cs, after__has_key="tag")
     assert (edit.before, edit.after) == ({"tag": "old"}, {"tag": "new"})
-    assert (
-        AuditRecord.objects.get(change_set=job.change_set, action="set_status").after["status"]
-        == "archive"
-    )
+    moved = Entry.objects.get(change_set=cs, kind=Kind.UPDATE, after__has_key="status")
+    assert moved.after == {"status": "archive"}
     assert not Path(job.file_path).exists()
 
 
@@ -313,9 +318,9 @@ def test_an_admin_names_operators_with_the_reseller_column(client, world, other_
         ("blank.csv", b"\n\n  \n", "File: the file is empty; it has no rows."),
         ("dids.pdf", b"DID\n1\n", "File: “dids.pdf” is not a .csv, .xls or .xlsx file."),
         (
-            "latin1.csv",
-            "DID,Notes\n1,ok\n2,caf\xe9\n".encode("latin-1"),
-            "File: line 3 is not UTF-8 text (byte 0xE9 at position 6)",
+            "neither.csv",  # 0x81: not UTF-8, and no character of Windows-1252
+            b"DID,Notes\n1,ok\n2,caf\x81\n",
+            "File: this is not UTF-8 text; choose its encoding in step 1",
         ),
         ("nul.csv", b"DID\n1\x00\n", "File: line 2 contains a NUL byte"),
         ("fake.xlsx", b"DID\n1\n", "File: this is not an Excel .xlsx workbook"),

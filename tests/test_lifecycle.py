@@ -135,7 +135,8 @@ def test_expire_holds_moves_only_due_holds_to_their_after_hold_status(world, aft
     due.refresh_from_db()
     assert due.status == after_hold and due.client_id is None and due.subscription_id is None
     assert [_state(d) for d in [not_due, *others]] == states
-    assert AuditRecord.objects.get(object_id=due.pk, action="expire_hold").username == "hold expiry"
+    swept = AuditRecord.objects.get(object_id=due.pk, action="expire_hold")
+    assert swept.username == "inventory.tasks.expire_holds"  # the task, by name
     assert lifecycle.expire_holds().moved == 0
 
 

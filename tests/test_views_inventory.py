@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 
 from accounts.models import User
-from audit.models import AuditRecord
+from audit.models import AuditRecord, ChangeSet
 from inventory.choices import Status
 from inventory.models import DID
 from inventory.numbers import parse
@@ -316,8 +316,9 @@ def test_edit_fields_and_status(client, a):
         "hello",
         3,
     )
-    actions = set(AuditRecord.objects.filter(object_id=d.pk).values_list("action", flat=True))
-    assert {"block", "edit"} <= actions
+    # One save, one change set: its status move and its field edits.
+    saved = ChangeSet.objects.get(object_type="did", object_id=d.pk, action="edit")
+    assert saved.counts == {"did.active>blocked": 1, "did.update": 1}
 
 
 def test_edit_with_an_illegal_status_changes_nothing(client, a):
@@ -411,12 +412,13 @@ def test_mass_edit_confirmation_counts_then_applies(client, a):
     assert DID.objects.filter(pk__in=ids, status="archive").count() == 3
     assert DID.objects.filter(pk__in=ids, tag="bulk").count() == 5
     sets = set(
-        AuditRecord.objects.filter(object_id__in=ids, action__in=["set_status", "edit"])
-        .exclude(username="")
+        AuditRecord.objects.filter(object_id__in=ids, action="mass_edit")
         .values_list("change_set", flat=True)
         .distinct()
     )
     assert len(sets) == 1  # status change and field edits: one change set
+    mass_edit = ChangeSet.objects.get(uuid=sets.pop())
+    assert mass_edit.counts == {"did.in_stock>archive": 3, "did.update": 5}
     assert "3 DIDs set to Archive" in resp.content.decode()
 
 

@@ -14,6 +14,8 @@ from .engine import (
     Selection,
     is_deadlock,
     lock_in_order,
+    locked_rows,
+    locked_rows_sql,
     retry_deadlock,
     roomy_hash,
     selection_sql,
@@ -33,6 +35,7 @@ from .errors import (
     TagNotAllowed,
 )
 from .moves import (
+    HOLD_EXPIRY_TASK,
     activate,
     assign,
     block,
@@ -45,6 +48,7 @@ from .moves import (
 )
 from .previews import DELETE, delete_refusal, preview_change_status, preview_delete
 from .subscriptions import (
+    SUBSCRIPTION_EXPIRY_TASK,
     cancel_subscription,
     expire_subscription,
     expire_subscriptions,
@@ -97,12 +101,14 @@ __all__ = [
     "AllowanceExceeded",
     "DIDAssigned",
     "DIDsBusy",
+    "HOLD_EXPIRY_TASK",
     "IllegalTransition",
     "LifecycleError",
     "MoveResult",
     "Refusal",
     "ResellerMismatch",
     "Selection",
+    "SUBSCRIPTION_EXPIRY_TASK",
     "SubscriptionNotActive",
     "TagNotAllowed",
     "Trigger",
@@ -121,6 +127,8 @@ __all__ = [
     "is_deadlock",
     "is_legal",
     "lock_in_order",
+    "locked_rows",
+    "locked_rows_sql",
     "manual_targets",
     "preview_change_status",
     "preview_delete",

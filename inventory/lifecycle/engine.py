@@ -9,14 +9,16 @@ holds by construction. Rows are locked in id order first, and a deadlock is trie
 from __future__ import annotations
 
 import functools
+import json
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
 from django.core.exceptions import EmptyResultSet
 from django.db import OperationalError, connection, transaction
 from django.db.models import QuerySet
 
-from audit.services import AUDIT_INSERT_COLUMNS, AUDIT_TABLE, Actor
+from audit import services as audit
+from audit.services import Actor
 
 from ..choices import Status
 from ..models import DID
@@ -28,7 +30,7 @@ from .errors import (
     Refusal,
     raise_for,
 )
-from .table import ASSIGNED, COUNTED_AGAINST_ALLOWANCE, UNASSIGNED, Trigger, sources
+from .table import ASSIGNED, COUNTED_AGAINST_ALLOWANCE, UNASSIGNED, Trigger, sources, values
 
 log = logging.getLogger("inventory.lifecycle")
 
@@ -90,6 +92,34 @@ def lock_in_order(sel_sql: str, sel_params: list) -> None:
             """,
             sel_params,
         )
+
+
+def locked_rows_sql(sel_sql: str) -> str:
+    """The selected DIDs as a subquery that locks them in id order (``lock_in_order``) as a
+    write reads them: ``UPDATE ... FROM {locked_rows_sql(sel)} AS o WHERE t.id = o.id`` locks
+    and reads the rows' previous versions in one pass, instead of a locking pass first."""
+    return f"(SELECT * FROM {did_table()} WHERE id IN ({sel_sql}) ORDER BY id FOR UPDATE)"
+
+
+def locked_rows(selection: Selection) -> tuple[str, list]:
+    """``locked_rows_sql`` for ``selection``, with its params. A queryset over the DID table
+    alone (no joins, no slice) is read as it is, its rows locked as its own scan meets them,
+    rather than matched against a second scan of the table."""
+    if (
+        isinstance(selection, QuerySet)
+        and selection.model is DID
+        and len(selection.query.alias_map) <= 1
+        and not selection.query.is_sliced
+        and not selection.query.distinct
+    ):
+        columns = [f.column for f in DID._meta.concrete_fields]
+        try:
+            sql, params = selection.order_by().values(*columns).query.sql_with_params()
+        except EmptyResultSet:
+            return f"(SELECT * FROM {did_table()} WHERE false)", []
+        return f"({sql} ORDER BY id FOR UPDATE)", list(params)
+    sel_sql, sel_params = selection_sql(selection)
+    return locked_rows_sql(sel_sql), sel_params
 
 
 def is_deadlock(exc: BaseException) -> bool:
@@ -160,40 +190,62 @@ AUDIT_FIELDS_OF = {
 }
 
 
-def _json_sql(alias: str, fields: Iterable[str]) -> str:
-    parts = ", ".join(f"'{f}', {alias}.{f}" for f in fields)
-    return f"jsonb_build_object({parts})"
-
-
 # --------------------------------------------------------------------------- refusals
 
 
-def count_by_status(sel_sql: str, sel_params: list, *, examples: bool = True) -> list:
+def count_by_status(
+    sel_sql: str,
+    sel_params: list,
+    *,
+    examples: bool = True,
+    lock: bool = False,
+    no_examples_for: frozenset[Status] = frozenset(),
+) -> list:
     """(status, count, first numbers) of the selection, one row per status. Without
-    ``examples`` the numbers are left out (None), which is cheaper on a large selection."""
+    ``examples`` the numbers are left out (None), which is cheaper on a large selection; the
+    statuses of ``no_examples_for`` (the ones that move) get none either. With ``lock`` the
+    rows are locked first, in id order (``lock_in_order``, in the same pass), and counted as
+    they are once locked."""
     first = "(array_agg(d.number ORDER BY d.id))[1:3]" if examples else "NULL::text[]"
+    first_params: list = []
+    if examples and no_examples_for:
+        first = "(array_agg(d.number ORDER BY d.id) FILTER (WHERE NOT d.status = ANY(%s)))[1:3]"
+        first_params = [values(no_examples_for)]
+    rows = f"SELECT id, status, number FROM {did_table()} WHERE id IN ({sel_sql})"
+    if lock:
+        rows += " ORDER BY id FOR UPDATE"
     with connection.cursor() as cur:
         cur.execute(
             f"""
             SELECT d.status, count(*), {first}
-            FROM {did_table()} d
-            WHERE d.id IN ({sel_sql})
+            FROM ({rows}) AS d
             GROUP BY d.status ORDER BY d.status
             """,
-            sel_params,
+            [*first_params, *sel_params],
         )
         return cur.fetchall()
 
 
 def status_refusals(
-    sel_sql: str, sel_params: list, legal: frozenset[Status], target_label: str, trigger: Trigger
+    sel_sql: str,
+    sel_params: list,
+    legal: frozenset[Status],
+    target_label: str,
+    trigger: Trigger,
+    *,
+    lock: bool = False,
+    present: list | None = None,
 ) -> tuple[list[Refusal], int, int]:
     """Refusals for DIDs whose status is not a legal source, how many are there already, and
-    how many may move: one pass over the selection."""
+    how many may move: one pass over the selection (which ``lock`` locks in id order). The
+    legal source statuses found are appended to ``present``, if given."""
     refusals: list[Refusal] = []
     unchanged = 0
     movable = 0
-    for status, count, examples in count_by_status(sel_sql, sel_params):
+    rows = count_by_status(sel_sql, sel_params, lock=lock, no_examples_for=legal)
+    for status, count, examples in rows:
+        if present is not None and status in legal:
+            present.append(Status(status))
         if status in legal:
             movable += count
             continue
@@ -262,12 +314,13 @@ def move(
 
     with transaction.atomic():
         roomy_hash()
-        # Locked first, in id order (see ``lock_in_order``); the check below then counts rows
-        # that nobody else can change before the UPDATE.
-        lock_in_order(sel_sql, sel_params)
+        # Locked in id order (see ``lock_in_order``): with the check, by its count (which then
+        # counts rows that nobody else can change before the UPDATE); without, by the UPDATE
+        # as it reads them (``locked_rows_sql``).
+        present: list[Status] = []
         if precheck:
             refusals, unchanged, movable = status_refusals(
-                sel_sql, sel_params, legal, target_label, trigger
+                sel_sql, sel_params, legal, target_label, trigger, lock=True, present=present
             )
             result.unchanged = unchanged
             if strict and expected is None:
@@ -281,25 +334,59 @@ def move(
         assignments = ", ".join(f"{col} = {expr}" for col, expr in sets.items())
         params += list(set_params or [])
         table = did_table()
+        # The status always changes (the legal sources never include the target); the other
+        # fields are logged only where they change.
+        before, after = audit.changed_sql("o", "t", audit_fields, always=("status",))
+        cs = audit.open_change_set(
+            actor,
+            trigger.value,
+            message=message,
+            **(_main_object(selection, single_number) if single_number else {}),
+        )
+        tail, tail_params = audit.entries_sql(
+            cs,
+            "moved",
+            object_type="did",
+            kind=audit.Kind.UPDATE,
+            count_key=audit.status_count_key("did"),
+        )
+        old_sql = " ".join([extra_from, extra_where, *sets.values()])
+        one_source = (
+            len(present) == 1 and tuple(audit_fields) == ("status",) and "o." not in old_sql
+        )
+        if one_source:
+            # Every moving DID has the same status before (the check found one legal source
+            # status among the locked rows) and only the status is logged: the previous
+            # versions need not be read at all.
+            source = ""
+            where_selected = f"AND t.id IN ({sel_sql}) AND t.status = %s"
+            before = "%s::jsonb"
+            after = "jsonb_build_object('status', t.status)"
+        elif precheck:
+            source = f"FROM {table} AS o {extra_from}"
+            where_selected = f"AND t.id = o.id AND t.status = o.status AND o.id IN ({sel_sql})"
+        else:
+            locked, sel_params = locked_rows(selection)
+            source = f"FROM {locked} AS o {extra_from}"
+            where_selected = "AND t.id = o.id AND t.status = o.status"
         sql = f"""
             WITH moved AS (
                 UPDATE {table} AS t SET {assignments}, updated_at = clock_timestamp()
-                FROM {table} AS o {extra_from}
-                WHERE t.id = o.id
-                  AND o.id IN ({sel_sql})
-                  AND t.status = o.status
+                {source}
+                WHERE true
+                  {where_selected}
                   AND t.status = ANY(%s)
                   {extra_where}
-                RETURNING t.id, t.number, t.reseller_id,
-                          {_json_sql("o", audit_fields)} AS before,
-                          {_json_sql("t", audit_fields)} AS after
-            )
-            INSERT INTO {AUDIT_TABLE} ({AUDIT_INSERT_COLUMNS})
-            SELECT %s, now(), %s, %s, %s, 'did', id, number, reseller_id, before, after, %s
-            FROM moved
+                RETURNING t.id, t.reseller_id, {before} AS before, {after} AS after
+            ) {tail}
         """
-        params += [*sel_params, [s.value for s in legal], *(extra_params or [])]
-        params += [actor.change_set, actor.user_id, actor.username, trigger.value, message]
+        params += sel_params
+        if one_source:
+            params.append(present[0].value)
+        params += [[s.value for s in legal], *(extra_params or [])]
+        if one_source:
+            params.append(json.dumps({"status": present[0].value}))
+        params += tail_params
         with connection.cursor() as cur:
             cur.execute(sql, params)
             result.moved = cur.rowcount
@@ -311,6 +398,12 @@ def move(
                 number=single_number,
             )
     return result
+
+
+def _main_object(selection: Selection, number: str) -> dict:
+    """A one-DID move's main object, for the change set's list row."""
+    pk = selection.pk if isinstance(selection, DID) else int(selection)
+    return {"object_type": "did", "object_id": pk, "object_repr": number}
 
 
 def run_move(trigger, selection, actor, target, strict=True, **kw) -> MoveResult:

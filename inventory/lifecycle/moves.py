@@ -133,6 +133,9 @@ def activate(selection: Selection, *, actor: Actor, strict: bool = True) -> Move
 
 # Capped at the largest legal hold (config.limits), so that even a row written before the
 # CHECK constraints existed cannot make the timestamp overflow and stop a sweep.
+# The periodic hold sweep's Celery task: the name its audit entries show as their user.
+HOLD_EXPIRY_TASK = "inventory.tasks.expire_holds"
+
 _HOLD_UNTIL = (
     "%s::timestamptz + make_interval(days => "
     f"LEAST(GREATEST(COALESCE(o.hold_days, p.hold_days), 0), {HOLD_DAYS_MAX}))"
@@ -192,7 +195,7 @@ def expire_holds(
     """The periodic task: every On Hold DID whose hold has ended goes to its after-hold status.
     With ``ids``, only those of them (``inventory.tasks`` sweeps in batches)."""
     now = now or timezone.now()
-    actor = actor or Actor.system("hold expiry")
+    actor = actor or Actor.system(HOLD_EXPIRY_TASK)
     due = holds_due(now)
     if ids is not None:
         due = due.filter(pk__in=list(ids))

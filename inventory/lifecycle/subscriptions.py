@@ -22,6 +22,9 @@ from .table import HOLDABLE, Trigger
 
 log = logging.getLogger(__name__)
 
+# The periodic expiry's Celery task: the name its audit entries show as their user.
+SUBSCRIPTION_EXPIRY_TASK = "subscriptions.tasks.expire_subscriptions"
+
 
 def _subscription_snapshot(sub) -> dict:
     return {"status": sub.status, "end_date": sub.end_date}
@@ -84,7 +87,7 @@ def expire_subscriptions(
     that fails is logged and skipped, and the others still expire; it is due again on the
     next run."""
     today = today or timezone.localdate()
-    actor = actor or Actor.system("subscription expiry")
+    actor = actor or Actor.system(SUBSCRIPTION_EXPIRY_TASK)
     ids = list(
         Subscription.objects.filter(status=Subscription.Status.ACTIVE, end_date__lt=today)
         .order_by("id")

@@ -1,7 +1,8 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts.models import Reseller
-from api.models import ApiToken
+from api import services
+from audit.services import Actor
 
 
 class Command(BaseCommand):
@@ -22,7 +23,9 @@ class Command(BaseCommand):
                 scope = Reseller.objects.filter(pk=int(reseller)).first()
             if scope is None:
                 raise CommandError(f"No reseller named or numbered '{reseller}'.")
-        token, raw = ApiToken.issue(name=name, reseller=scope)
+        token, raw = services.routing_token_create(
+            name=name, reseller=scope, actor=Actor.system("manage.py create_api_token")
+        )
         where = f"reseller {scope.name}" if scope else "platform-wide"
         self.stderr.write(f"Created API token '{name}' ({where}), prefix {token.prefix}.")
         self.stderr.write("Its key is shown only this once; store it now:")

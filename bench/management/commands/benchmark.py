@@ -23,6 +23,15 @@ class Command(BaseCommand):
             help="TRUNCATE the inventory, audit, operator, client, package and subscription "
             "tables first (their data is lost)",
         )
+        parser.add_argument(
+            "--figures",
+            help="only these figures, e.g. 2,5,6 (figure 1, creating the DIDs, always runs)",
+        )
+        parser.add_argument(
+            "--skip-import-export",
+            action="store_true",
+            help="leave out figure 2's django-import-export row (it takes minutes)",
+        )
         parser.add_argument("--routing-seconds", type=float, help="length of figure 7's run")
         parser.add_argument("--routing-workers", type=int, default=2, help="gunicorn workers")
         parser.add_argument("--routing-threads", type=int, default=2, help="threads per worker")
@@ -36,8 +45,16 @@ class Command(BaseCommand):
         # A fresh database (a new clone, or a new EMBEDDED_PG_DATABASE) has no tables yet.
         self.stderr.write("Bringing the database's tables up to date (migrate) ...")
         call_command("migrate", interactive=False, verbosity=0, stdout=self.stderr)
+        figures = None
+        if opts["figures"]:
+            try:
+                figures = frozenset(int(f) for f in opts["figures"].split(","))
+            except ValueError as exc:
+                raise CommandError("--figures: figure numbers separated by commas.") from exc
         bench = Benchmark(
             scale=opts["scale"],
+            figures=figures,
+            import_export=not opts["skip_import_export"],
             reset=opts["reset"],
             routing_seconds=opts["routing_seconds"],
             routing_workers=opts["routing_workers"],

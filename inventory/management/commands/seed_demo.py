@@ -62,14 +62,17 @@ class Command(BaseCommand):
                 validate_password(ADMIN_PASSWORD, user=admin)
                 admin.set_password(ADMIN_PASSWORD)
                 admin.save()
-            actor = Actor.for_user(admin)
             for r_name, spec in DEMO.items():
-                self._reseller(r_name, spec, actor)
+                self._reseller(r_name, spec, admin)
         self.stdout.write(
             self.style.SUCCESS(f"Demo data: created {DID.objects.count():,} DIDs for 2 resellers.")
         )
 
-    def _reseller(self, name, spec, actor):
+    def _reseller(self, name, spec, admin):
+        def actor() -> Actor:
+            """The admin, acting anew: each step is an action of its own on the audit log."""
+            return Actor.for_user(admin)
+
         reseller = Reseller.objects.create(name=name)
         username, password = spec["user"]
         # The same validators as every user form (demo passwords are not exempt).
@@ -77,9 +80,9 @@ class Command(BaseCommand):
         User.objects.create_user(username, password=password, reseller=reseller)
         ops = []
         for op_name, (numbers, tag) in spec["operators"].items():
-            op = operator_create(name=op_name, reseller=reseller, actor=actor)
+            op = operator_create(name=op_name, reseller=reseller, actor=actor())
             create_dids(
-                parse(numbers), operator=op, tag=tag, actor=actor, after_hold=AfterHold.IN_STOCK
+                parse(numbers), operator=op, tag=tag, actor=actor(), after_hold=AfterHold.IN_STOCK
             )
             ops.append(op)
         small = Package.objects.create(
@@ -104,12 +107,12 @@ class Command(BaseCommand):
             want = 120 if package is big else 8
             ids = list(stock.values_list("id", flat=True)[:want])
             half = len(ids) // 2
-            lifecycle.assign(ids[:half], account=accounts[0], subscription=sub, actor=actor)
-            lifecycle.assign(ids[half:], account=accounts[1], subscription=sub, actor=actor)
-            lifecycle.block(ids[:5], actor=actor)
-            lifecycle.hold(ids[5:10], actor=actor)
+            lifecycle.assign(ids[:half], account=accounts[0], subscription=sub, actor=actor())
+            lifecycle.assign(ids[half:], account=accounts[1], subscription=sub, actor=actor())
+            lifecycle.block(ids[:5], actor=actor())
+            lifecycle.hold(ids[5:10], actor=actor())
             if i == len(spec["clients"]) - 1:
-                lifecycle.cancel_subscription(sub, actor=actor)
+                lifecycle.cancel_subscription(sub, actor=actor())
         rest = list(stock.values_list("id", flat=True))
-        lifecycle.set_status(rest[: len(rest) // 6], Status.RESERVED, actor=actor)
-        lifecycle.set_status(rest[-len(rest) // 10 :], Status.ARCHIVE, actor=actor)
+        lifecycle.set_status(rest[: len(rest) // 6], Status.RESERVED, actor=actor())
+        lifecycle.set_status(rest[-len(rest) // 10 :], Status.ARCHIVE, actor=actor())
