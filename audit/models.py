@@ -22,11 +22,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
-
-class Kind(models.IntegerChoices):
-    CREATE = 1, "created"
-    UPDATE = 2, "changed"
-    DELETE = 3, "deleted"
+from .choices import Kind
 
 
 class ChangeSet(models.Model):

@@ -57,7 +57,8 @@ from dataclasses import dataclass, field
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection
 
-from .models import ChangeSet, Entry, Kind
+from .choices import Kind
+from .models import ChangeSet, Entry
 
 __all__ = [
     "Actor",

@@ -13,7 +13,8 @@ from django.utils import timezone
 
 from api.models import ApiToken
 from audit import partitions, selectors
-from audit.models import ChangeSet, Entry, Kind
+from audit.choices import Kind
+from audit.models import ChangeSet, Entry
 from audit.services import Actor, record
 from inventory import lifecycle
 from inventory import tasks as inventory_tasks

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from accounts.models import Reseller, User
-from audit.models import AuditRecord, ChangeSet, Entry, Kind
+from audit.choices import Kind
+from audit.models import AuditRecord, ChangeSet, Entry
 from imports.models import ImportJob
 from inventory.choices import Status
 from inventory.models import DID

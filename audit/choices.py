@@ -1,0 +1,9 @@
+from django.db import models
+
+
+class Kind(models.IntegerChoices):
+    """What an audit entry records happened to its object."""
+
+    CREATE = 1, "created"
+    UPDATE = 2, "changed"
+    DELETE = 3, "deleted"
