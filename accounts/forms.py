@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib.auth.password_validation import (
     password_validators_help_text_html,
+    password_validators_help_texts,
     validate_password,
 )
 from django.core.exceptions import ValidationError
@@ -98,4 +99,51 @@ class UserForm(ServiceErrorMixin, forms.Form):
                 validate_password(p1, user=candidate)
             except ValidationError as exc:
                 self.add_error("password1", ["Password: " + m for m in exc.messages])
+        return cleaned
+
+
+class UserEditForm(ServiceErrorMixin, forms.Form):
+    """Edit User (admins): Active, and a new password (twice; empty: unchanged)."""
+
+    is_active = forms.BooleanField(
+        label="Active",
+        required=False,
+        help_text="An inactive user cannot log in; its sessions and API tokens stop working.",
+    )
+    password1 = forms.CharField(
+        label="New password",
+        required=False,
+        strip=False,
+        max_length=128,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text="Empty: the password stays. " + " ".join(password_validators_help_texts()),
+        error_messages={"max_length": length_message("New password", 128)},
+    )
+    password2 = forms.CharField(
+        label="New password confirmation",
+        required=False,
+        strip=False,
+        max_length=128,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        error_messages={"max_length": length_message("New password confirmation", 128)},
+    )
+
+    def __init__(self, *args, instance=None, **kwargs):
+        if instance is not None and "initial" not in kwargs:
+            kwargs["initial"] = {"is_active": instance.is_active}
+        super().__init__(*args, **kwargs)
+        self.instance = instance
+
+    def clean(self):
+        cleaned = super().clean()
+        p1, p2 = cleaned.get("password1"), cleaned.get("password2")
+        if (p1 or p2) and p1 != p2:
+            self.add_error(
+                "password2", "New password confirmation: the two passwords do not match."
+            )
+        elif p1:
+            try:
+                validate_password(p1, user=self.instance)
+            except ValidationError as exc:
+                self.add_error("password1", ["New password: " + m for m in exc.messages])
         return cleaned

@@ -7,9 +7,9 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from audit.services import Actor, record_created
+from audit.services import Actor, record, record_created
 from config.limits import EMAIL_MAX, check_length
-from core.services import clean_name
+from core.services import clean_name, rename_named
 
 from .models import Reseller, User
 
@@ -79,3 +79,60 @@ def user_create(
     except IntegrityError as exc:
         raise AccountError(f"Username: a user named “{username}” already exists.") from exc
     return user
+
+
+def reseller_rename(reseller: Reseller, *, name: str, actor: Actor) -> bool:
+    """Rename ``reseller`` (names are unique whatever their case). False: the same name."""
+    name = clean_name(name, "reseller", AccountError)
+    if Reseller.objects.filter(name__iexact=name).exclude(pk=reseller.pk).exists():
+        raise AccountError(f"Name: a reseller named “{name}” already exists.")
+    return rename_named(
+        reseller,
+        AccountError,
+        name=name,
+        noun="reseller",
+        taken="a reseller named “{name}” already exists.",
+        actor=actor,
+        reseller_id=reseller.pk,
+    )
+
+
+def user_update(user: User, *, active: bool, password: str = "", actor: Actor) -> list[str]:
+    """An admin's edit of a user: deactivate (or reactivate) it, and/or set a new password
+    (checked by Django's password validators; it never reaches the log). A deactivated user
+    can no longer log in, and its open sessions and REST API tokens stop working; a new
+    password ends its other sessions. An admin cannot deactivate themselves. Returns what
+    changed ("deactivated", "password")."""
+    if not active and actor.user_id == user.pk:
+        raise AccountError("Active: you cannot deactivate your own user.")
+    if password:
+        try:
+            validate_password(password, user=user)
+        except ValidationError as exc:
+            raise AccountError("New password: " + " ".join(exc.messages)) from exc
+    with transaction.atomic():
+        locked = User.objects.select_for_update().get(pk=user.pk)
+        before, after, changed = {}, {}, []
+        if locked.is_active != bool(active):
+            before["is_active"], after["is_active"] = locked.is_active, bool(active)
+            locked.is_active = bool(active)
+            changed.append("activated" if active else "deactivated")
+        if password:
+            locked.set_password(password)
+            after["password"] = "changed"  # never the password, nor its hash
+            changed.append("password")
+        if not changed:
+            return []
+        locked.save(update_fields=["is_active", "password"])
+        record(
+            actor,
+            action="update",
+            object_type="user",
+            object_id=locked.pk,
+            object_repr=locked.username,
+            reseller_id=locked.reseller_id,
+            before=before,
+            after=after,
+        )
+    user.is_active = locked.is_active
+    return changed

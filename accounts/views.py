@@ -6,13 +6,14 @@ from django.urls import reverse
 from django.utils.decorators import method_decorator
 
 from core import views as generic
+from core.forms import NameForm
 from inventory import selectors as inventory_selectors
 from operators import selectors as operator_selectors
 
 from . import selectors, services
 from .filtersets import ResellerFilterSet
-from .forms import ResellerForm, UserForm
-from .models import Reseller
+from .forms import ResellerForm, UserEditForm, UserForm
+from .models import Reseller, User
 from .tables import ResellerTable
 from .tenancy import admin_required
 
@@ -58,6 +59,61 @@ class ResellerAddView(generic.ObjectEditView):
     def perform(self, form, *, actor, obj=None):
         reseller = services.reseller_create(**form.cleaned_data, actor=actor)
         return reseller, f"Reseller {reseller.name} created."
+
+
+@method_decorator(admin_required, name="dispatch")
+class ResellerEditView(generic.ObjectEditView):
+    """Rename a reseller."""
+
+    queryset = Reseller.objects.all()
+    form_class = NameForm
+    template_name = "accounts/reseller_form.html"
+    errors = (services.AccountError,)
+
+    @staticmethod
+    def success_url(reseller):
+        return reverse("accounts:reseller_detail", args=[reseller.pk])
+
+    def form_kwargs(self, request, obj):
+        return {"instance": obj, "noun": "reseller"}
+
+    def perform(self, form, *, actor, obj=None):
+        if not services.reseller_rename(obj, name=form.cleaned_data["name"], actor=actor):
+            return obj, f"Reseller {obj.name}: nothing to change.", "info"
+        return obj, f"Reseller renamed to {obj.name}."
+
+
+@method_decorator(admin_required, name="dispatch")
+class UserEditView(generic.ObjectEditView):
+    """Edit User (a reseller's user or a platform admin): deactivate, set a new password."""
+
+    queryset = User.objects.select_related("reseller")
+    form_class = UserEditForm
+    template_name = "accounts/user_edit.html"
+    errors = (services.AccountError,)
+
+    @staticmethod
+    def success_url(user):
+        if user.reseller_id is None:
+            return reverse("accounts:reseller_list")
+        return reverse("accounts:reseller_detail", args=[user.reseller_id])
+
+    def form_kwargs(self, request, obj):
+        return {"instance": obj}
+
+    def perform(self, form, *, actor, obj=None):
+        data = form.cleaned_data
+        changed = services.user_update(
+            obj, active=data["is_active"], password=data["password1"] or "", actor=actor
+        )
+        if not changed:
+            return obj, f"User {obj.username}: nothing to change.", "info"
+        said = {
+            "activated": "activated",
+            "deactivated": "deactivated",
+            "password": "given a new password",
+        }
+        return obj, f"User {obj.username} " + " and ".join(said[c] for c in changed) + "."
 
 
 @admin_required

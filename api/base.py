@@ -10,6 +10,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from audit.services import Actor
+from core.forms import NameForm
 
 
 class Resource(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -113,3 +114,17 @@ def moved(result, *, dry_run: bool = False, message: str = "", job=None) -> dict
         "message": message,
         "job": job,
     }
+
+
+class Renamed(mixins.UpdateModelMixin):
+    """PUT / PATCH ``{"name": ...}``: the rename page's form (``core.forms.NameForm``), then
+    the app's rename service (``rename(obj, name=..., actor=...)``)."""
+
+    noun = ""
+    rename = None  # the service, e.g. operators.services.operator_rename
+
+    def update(self, request, pk=None, partial=False):
+        obj = self.get_object()
+        data = checked(NameForm(form_data(request, reseller=False), noun=self.noun, instance=obj))
+        type(self).rename(obj, name=data["name"], actor=actor_of(request))
+        return Response(self.get_serializer(obj).data)

@@ -101,16 +101,25 @@ class DIDViewSet(Resource, mixins.DestroyModelMixin):
 
     @extend_schema(request=s.DIDEditRequest)
     def partial_update(self, request, pk=None):
-        """Edit a DID's After Hold, Tag, Notes or Hold days (its status moves by the
-        actions)."""
+        """Edit a DID's After Hold, Tag, Notes, Hold days or Operator (one of its reseller's;
+        its status moves by the actions)."""
         did = self.get_object()
         data = form_data(request, reseller=False)
         if "status" in data or "set_status" in data:
             raise ValidationError(
                 {"status": ["Status: use the set-status, block, activate, hold or release action."]}
             )
-        form = MassEditForm(data)
+        form = MassEditForm(data, user=request.user)
         checked(form)
+        operator = form.cleaned_data.get("operator")
+        if operator is not None and operator.reseller_id != did.reseller_id:
+            raise ValidationError(
+                {
+                    "operator": [
+                        f"Operator: {operator.name} belongs to another reseller than DID {did}."
+                    ]
+                }
+            )
         update_dids([did.pk], form.changes(), actor=actor_of(request))
         return Response(self.get_serializer(self.get_object()).data)
 

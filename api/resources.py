@@ -5,7 +5,7 @@ the same services."""
 from __future__ import annotations
 
 from django.http import Http404
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied, ValidationError
@@ -28,7 +28,7 @@ from clients.tables import AccountTable, ClientTable
 from imports import selectors as import_selectors
 from imports import services as import_services
 from imports.choices import Status as ImportStatus
-from imports.forms import ImportUploadForm, MappingForm
+from imports.forms import ImportUploadForm, MappingForm, NamesForm
 from imports.tables import ImportTable
 from inventory import lifecycle
 from jobs.filtersets import JobFilterSet
@@ -47,16 +47,23 @@ from packages.tables import PackageTable
 from subscriptions import selectors as subscription_selectors
 from subscriptions import services as subscription_services
 from subscriptions.filtersets import SubscriptionFilterSet
-from subscriptions.forms import SubscriptionForm
+from subscriptions.forms import EndDateForm, SubscriptionForm
 from subscriptions.tables import SubscriptionTable
 
 from . import serializers as s
-from .base import Resource, actor_of, checked, form_data, moved
+from .base import Renamed, Resource, actor_of, checked, form_data, moved
+
+RENAME = extend_schema(request=s.RenameRequest)
+END_DATE = extend_schema(request=s.EndDateRequest)
 
 
-class OperatorViewSet(Resource, mixins.CreateModelMixin, mixins.DestroyModelMixin):
-    """Operators (the Operators tab). Delete is refused while the operator has DIDs."""
+@extend_schema_view(update=RENAME, partial_update=RENAME)
+class OperatorViewSet(Resource, Renamed, mixins.CreateModelMixin, mixins.DestroyModelMixin):
+    """Operators (the Operators tab): rename (PUT/PATCH name); delete is refused while the
+    operator has DIDs."""
 
+    noun = "operator"
+    rename = operator_services.operator_rename
     serializer_class = s.OperatorSerializer
     filterset_class = OperatorFilterSet
     table = OperatorTable
@@ -75,9 +82,12 @@ class OperatorViewSet(Resource, mixins.CreateModelMixin, mixins.DestroyModelMixi
         operator_services.operator_delete(instance, actor=actor_of(self.request))
 
 
-class ResellerViewSet(Resource, mixins.CreateModelMixin):
-    """Resellers: platform admins only."""
+@extend_schema_view(update=RENAME, partial_update=RENAME)
+class ResellerViewSet(Resource, Renamed, mixins.CreateModelMixin):
+    """Resellers: platform admins only; rename (PUT/PATCH name)."""
 
+    noun = "reseller"
+    rename = account_services.reseller_rename
     serializer_class = s.ResellerSerializer
     filterset_class = ResellerFilterSet
     table = ResellerTable
@@ -98,7 +108,13 @@ class ResellerViewSet(Resource, mixins.CreateModelMixin):
         return self.created(reseller)
 
 
-class ClientViewSet(Resource, mixins.CreateModelMixin):
+@extend_schema_view(update=RENAME, partial_update=RENAME)
+class ClientViewSet(Resource, Renamed, mixins.CreateModelMixin, mixins.DestroyModelMixin):
+    """Clients: rename (PUT/PATCH name); delete (with its accounts and subscriptions) is
+    refused while DIDs are linked to it."""
+
+    noun = "client"
+    rename = client_services.client_rename
     serializer_class = s.ClientSerializer
     filterset_class = ClientFilterSet
     table = ClientTable
@@ -113,8 +129,16 @@ class ClientViewSet(Resource, mixins.CreateModelMixin):
         client = client_services.client_create(**data, actor=actor_of(request))
         return self.created(client)
 
+    def perform_destroy(self, instance):
+        client_services.client_delete(instance, actor=actor_of(self.request))
 
-class AccountViewSet(Resource, mixins.CreateModelMixin):
+
+@extend_schema_view(update=RENAME, partial_update=RENAME)
+class AccountViewSet(Resource, Renamed, mixins.CreateModelMixin, mixins.DestroyModelMixin):
+    """Accounts: rename (PUT/PATCH name); delete is refused while DIDs are linked to it."""
+
+    noun = "account"
+    rename = client_services.account_rename
     serializer_class = s.AccountSerializer
     filterset_class = AccountFilterSet
     table = AccountTable
@@ -131,12 +155,15 @@ class AccountViewSet(Resource, mixins.CreateModelMixin):
         account = client_services.account_create(client=client, **data, actor=actor_of(request))
         return self.created(account)
 
+    def perform_destroy(self, instance):
+        client_services.account_delete(instance, actor=actor_of(self.request))
+
 
 class PackageViewSet(Resource, mixins.CreateModelMixin, mixins.UpdateModelMixin):
     serializer_class = s.PackageSerializer
     filterset_class = PackageFilterSet
     table = PackageTable
-    refusal_fields = ("name", "reseller", "did_allowance", "allowed_tags", "hold_days")
+    refusal_fields = ("name", "reseller", "did_allowance", "allowed_tags", "hold_days", "archived")
 
     def scope(self, user):
         return packages_for(user)
@@ -159,7 +186,10 @@ class PackageViewSet(Resource, mixins.CreateModelMixin, mixins.UpdateModelMixin)
         return Response(s.PackageSerializer(result.package).data)
 
 
-class SubscriptionViewSet(Resource, mixins.CreateModelMixin):
+@extend_schema_view(update=END_DATE, partial_update=END_DATE)
+class SubscriptionViewSet(Resource, mixins.CreateModelMixin, mixins.UpdateModelMixin):
+    """Client Packages: create, change the end date (PUT/PATCH end_date), cancel, reactivate."""
+
     serializer_class = s.SubscriptionSerializer
     filterset_class = SubscriptionFilterSet
     table = SubscriptionTable
@@ -173,6 +203,19 @@ class SubscriptionViewSet(Resource, mixins.CreateModelMixin):
         data = checked(SubscriptionForm(form_data(request, reseller=False), user=request.user))
         sub = subscription_services.subscription_create(**data, actor=actor_of(request))
         return self.created(sub)
+
+    def update(self, request, pk=None, partial=False):
+        sub = self.get_object()
+        raw = form_data(request, reseller=False)
+        if isinstance(request.data, dict) and "end_date" in request.data:
+            raw.setdefault("end_date", "")  # null: no end
+        else:
+            raw["end_date"] = sub.end_date.isoformat() if sub.end_date else ""  # unchanged
+        data = checked(EndDateForm(raw, instance=sub))
+        subscription_services.subscription_set_end_date(
+            sub, end_date=data["end_date"], actor=actor_of(request)
+        )
+        return Response(self.get_serializer(sub).data)
 
     @extend_schema(request=None, responses=s.MoveResultSerializer)
     @action(detail=True, methods=["post"])
@@ -265,6 +308,31 @@ class ImportViewSet(Resource, mixins.CreateModelMixin):
         if job.status != ImportStatus.DRY_RUN:
             raise ValidationError({"mode": ["Apply: this import is not waiting to be applied."]})
         import_services.start(job, mode)
+        job.refresh_from_db()
+        code = status.HTTP_202_ACCEPTED if job.status == ImportStatus.RUNNING else 200
+        return Response(s.ImportSerializer(job).data, status=code)
+
+    @extend_schema(request=s.NamesRequest, responses=s.ImportSerializer)
+    @action(detail=True, methods=["post"])
+    def names(self, request, pk=None):
+        """Step 2's names: for each name of the dry run's ``counts.unknown``, ``""`` (leave
+        its rows refused), ``"new"`` (create it) or an existing object's id; then the dry
+        run again."""
+        job = self.get_object()
+        offered = import_services.names_offered(job)
+        if job.status != ImportStatus.DRY_RUN or not offered:
+            raise ValidationError({"names": ["Names: this import is not waiting for its names."]})
+        given = request.data.get("names")
+        if not isinstance(given, dict):
+            raise ValidationError({"names": ["Names: an object of {kind: {name: choice}}."]})
+        data = {}
+        for kind, listed in offered.items():
+            chosen = given.get(kind) if isinstance(given.get(kind), dict) else {}
+            for i, raw in enumerate(listed):
+                data[f"{kind}_{i}"] = str(chosen.get(raw, "") or "")
+        form = NamesForm(data, unknown=offered, reseller_id=job.reseller_id)
+        checked(form)
+        import_services.choose_names(job, form.choices())
         job.refresh_from_db()
         code = status.HTTP_202_ACCEPTED if job.status == ImportStatus.RUNNING else 200
         return Response(s.ImportSerializer(job).data, status=code)

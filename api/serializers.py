@@ -12,6 +12,7 @@ from audit.models import AuditRecord
 from clients.models import Account, Client
 from imports.models import ImportJob
 from imports.spec import refusal_text
+from inventory import geography
 from inventory.choices import AfterHold, Status
 from inventory.models import DID
 from jobs.models import Job
@@ -81,7 +82,15 @@ class AccountSerializer(serializers.ModelSerializer):
 class PackageSerializer(serializers.ModelSerializer):
     class Meta:
         model = Package
-        fields = ["id", "name", "reseller", "did_allowance", "allowed_tags", "hold_days"]
+        fields = [
+            "id",
+            "name",
+            "reseller",
+            "did_allowance",
+            "allowed_tags",
+            "hold_days",
+            "archived",
+        ]
 
 
 @extend_schema_serializer(
@@ -107,7 +116,8 @@ class SubscriptionSerializer(serializers.ModelSerializer):
 
 DID_EXAMPLE = {
     "id": 1718,
-    "number": "4155550100",
+    "number": "14155550100",
+    "country": "US",
     "status": "active",
     "operator": 7,
     "operator_name": "Telnyx",
@@ -142,6 +152,10 @@ class DIDSerializer(serializers.ModelSerializer):
 
     operator_name = serializers.CharField(source="operator.name", read_only=True)
     client_name = serializers.CharField(source="client.name", read_only=True, default=None)
+    country = serializers.CharField(
+        read_only=True,
+        help_text="ISO 3166 code of the number's country (phonenumbers); empty if none.",
+    )
 
     class Meta:
         model = DID
@@ -151,6 +165,7 @@ class DIDSerializer(serializers.ModelSerializer):
         return {
             "id": did.id,
             "number": did.number,
+            "country": geography.place(did.number).country,
             "status": did.status,
             "operator": did.operator_id,
             "operator_name": did.operator.name,
@@ -328,12 +343,25 @@ class AccountRequest(serializers.Serializer):
     client = serializers.IntegerField()
 
 
+class RenameRequest(serializers.Serializer):
+    name = serializers.CharField(max_length=150)
+
+
+class EndDateRequest(serializers.Serializer):
+    end_date = serializers.DateField(
+        allow_null=True, required=False, help_text="null: no end; left out: unchanged."
+    )
+
+
 class PackageRequest(NameRequest):
     did_allowance = serializers.IntegerField(min_value=1)
     allowed_tags = serializers.CharField(
         required=False, allow_blank=True, help_text="Comma-separated; empty: any tag."
     )
     hold_days = serializers.IntegerField(min_value=0)
+    archived = serializers.BooleanField(
+        required=False, help_text="On update: true takes no new subscriptions."
+    )
 
 
 class SubscriptionRequest(serializers.Serializer):
@@ -388,6 +416,9 @@ class DIDEditRequest(serializers.Serializer):
     hold_days = serializers.IntegerField(required=False, allow_null=True)
     clear_hold_days = serializers.BooleanField(
         required=False, help_text="Use the package's hold days again."
+    )
+    operator = serializers.IntegerField(
+        required=False, help_text="Move the DID to this operator of its own reseller."
     )
 
 
@@ -477,3 +508,11 @@ class ImportRequest(serializers.Serializer):
 
 class ApplyRequest(serializers.Serializer):
     mode = serializers.ChoiceField(choices=["all", "valid"])
+
+
+class NamesRequest(serializers.Serializer):
+    names = serializers.DictField(
+        child=serializers.DictField(child=serializers.CharField(allow_blank=True)),
+        help_text='{"operator": {"Old Telco": "new"}, "client": {"ACME": "12"}}: for each '
+        'unknown name, "" (leave its rows refused), "new" (create it) or an id.',
+    )

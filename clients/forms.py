@@ -16,4 +16,6 @@ class ClientForm(ServiceErrorMixin, forms.Form):
 
 
 class AccountForm(ServiceErrorMixin, forms.Form):
+    """New / Edit Account: its name."""
+
     name = name_field("account", help_text="Shown as “Client name | account_name”.")

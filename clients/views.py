@@ -17,10 +17,10 @@ from accounts.tenancy import is_admin
 from audit.services import Actor
 from config import text
 from core import views as generic
-from core.forms import form_messages
-from inventory import assigning, lifecycle
+from core.forms import NameForm, form_messages
+from inventory import assigning, lifecycle, outcomes
 from inventory import selectors as inventory_selectors
-from inventory.forms import AssignDIDsForm, StockSearchForm
+from inventory.forms import AssignDIDsForm, ClientDIDsMoveForm, StockSearchForm
 from inventory.models import DID
 from inventory.scoping import dids_for
 from subscriptions import selectors as subscription_selectors
@@ -89,6 +89,60 @@ class ClientAddView(generic.ObjectEditView):
         return client, f"Client {client.name} created."
 
 
+class ClientEditView(generic.ObjectEditView):
+    """Edit Client: its name. Another reseller's client is a 404."""
+
+    form_class = NameForm  # the client's reseller stays
+    template_name = "clients/form.html"
+    errors = (services.ClientError,)
+
+    def get_queryset(self, request):
+        return selectors.clients_for(request.user)
+
+    @staticmethod
+    def success_url(client):
+        return reverse("clients:client_detail", args=[client.pk])
+
+    def form_kwargs(self, request, obj):
+        return {"instance": obj, "noun": "client"}
+
+    def extra_context(self, request, obj):
+        return {"title": "Edit Client", "client": obj}
+
+    def perform(self, form, *, actor, obj=None):
+        if not services.client_rename(obj, name=form.cleaned_data["name"], actor=actor):
+            return obj, f"Client {obj.name}: nothing to change.", "info"
+        return obj, f"Client renamed to {obj.name}."
+
+
+class ClientDeleteView(generic.ObjectDeleteView):
+    """Delete Client: refused while DIDs are linked; its accounts and Client Packages go with
+    it (the page counts them first)."""
+
+    template_name = "core/confirm_delete.html"
+    errors = (services.ClientError,)
+    success_url = "clients:client_list"
+
+    def get_queryset(self, request):
+        return selectors.clients_for(request.user)
+
+    @staticmethod
+    def refused_url(client):
+        return reverse("clients:client_detail", args=[client.pk])
+
+    def preview(self, obj):
+        return services.client_delete_preview(obj)
+
+    def perform(self, obj, *, actor):
+        preview = services.client_delete(obj, actor=actor)
+        gone = [
+            text.count(preview.counts[key], key)
+            for key in ("account", "subscription")
+            if preview.counts[key]
+        ]
+        return f"Client {obj.name} deleted" + (f" with {' and '.join(gone)}." if gone else ".")
+
+
 # --------------------------------------------------------------------------- the client page
 
 
@@ -155,6 +209,51 @@ class AccountAddView(UnderClientMixin, generic.ObjectEditView):
         return account, f"Account {account} created."
 
 
+class OneAccountMixin:
+    """A view of one account: the user's own (another reseller's is a 404); back to its
+    client's page."""
+
+    errors = (services.ClientError,)
+
+    def get_queryset(self, request):
+        return selectors.accounts_for(request.user).select_related("client__reseller")
+
+    @staticmethod
+    def success_url(account):
+        return reverse("clients:client_detail", args=[account.client_id])
+
+
+class AccountEditView(OneAccountMixin, generic.ObjectEditView):
+    """Edit Account: its name."""
+
+    form_class = AccountForm
+    template_name = "clients/form.html"
+
+    def form_kwargs(self, request, obj):
+        return {"initial": {"name": obj.name}}
+
+    def extra_context(self, request, obj):
+        return {"title": "Edit Account", "client": obj.client}
+
+    def perform(self, form, *, actor, obj=None):
+        if not services.account_rename(obj, name=form.cleaned_data["name"], actor=actor):
+            return obj, f"Account {obj}: nothing to change.", "info"
+        return obj, f"Account renamed to {obj}."
+
+
+class AccountDeleteView(OneAccountMixin, generic.ObjectDeleteView):
+    """Delete Account: refused while DIDs are linked to it."""
+
+    template_name = "core/confirm_delete.html"
+
+    def preview(self, obj):
+        return services.account_delete_preview(obj)
+
+    def perform(self, obj, *, actor):
+        services.account_delete(obj, actor=actor)
+        return f"Account {obj} deleted."
+
+
 class ClientSubscriptionAddView(UnderClientMixin, SubscriptionAddView):
     title = "New subscription"
 
@@ -174,19 +273,21 @@ def _dids_tab(request, client, *, assign_form=None, stock_data=None, status=200)
         if d.account is not None:
             d.account.client = client
 
-    stock_form = StockSearchForm(stock_data if stock_data is not None else request.GET)
-    stock = []
-    searching = bool(stock_form.data.get("prefix") or stock_form.data.get("tag"))
-    if stock_form.is_valid():
-        # The first In Stock DIDs of the client's reseller in number order; a prefix search
-        # is a range scan of the number index (collation "C").
-        qs = dids_for(user).filter(reseller_id=client.reseller_id, status__in=lifecycle.ASSIGNABLE)
-        if stock_form.cleaned_data["prefix"]:
-            qs = qs.filter(number__startswith=stock_form.cleaned_data["prefix"])
-        if stock_form.cleaned_data["tag"].strip():
-            qs = qs.filter(tag=stock_form.cleaned_data["tag"].strip())
-        stock = list(qs.order_by("number").only("id", "number", "tag")[:STOCK_SHOWN])
     form = assign_form or AssignDIDsForm(user=user, client=client)
+    data = stock_data if stock_data is not None else request.GET
+    chosen = form.chosen_subscription(data.get("subscription"))
+    stock_form = StockSearchForm(data)
+    stock = []
+    searching = any(stock_form.data.get(k) for k in ("prefix", "tag", "subscription"))
+    if stock_form.is_valid():
+        stock = inventory_selectors.stock_to_assign(
+            user,
+            client,
+            subscription=chosen,
+            prefix=stock_form.cleaned_data["prefix"],
+            tag=stock_form.cleaned_data["tag"].strip(),
+            limit=STOCK_SHOWN,
+        )
     ticked = (
         {int(v) for v in request.POST.getlist("ids") if v.isdigit()} if form.is_bound else set()
     )
@@ -205,7 +306,9 @@ def _dids_tab(request, client, *, assign_form=None, stock_data=None, status=200)
             "ticked": ticked,
             "tab": "dids",
             "has_accounts": form.fields["account"].queryset.exists(),
-            "has_subscriptions": form.fields["subscription"].queryset.exists(),
+            "has_subscriptions": bool(form.subscriptions),
+            "chosen": chosen,
+            "bulk_moves": ClientDIDsMoveForm.BULK_MOVES,
         },
         status=status,
     )
@@ -248,6 +351,41 @@ def assign(request, pk: int):
     return redirect("clients:client_dids", pk=client.pk)
 
 
+def _back_to_page(request, client):
+    """Back to the DIDs tab's page the buttons were on."""
+    url = reverse("clients:client_dids", kwargs={"pk": client.pk})
+    page = request.POST.get("page", "")
+    return redirect(f"{url}?page={page}" if page.isdigit() else url)
+
+
+@login_required
+@require_POST
+def did_bulk_action(request, pk: int):
+    """Block, activate, hold or release now the ticked DIDs of the client at once: one
+    lifecycle move, one change set; the message counts what moved and what was refused."""
+    client = _client(request, pk)
+    form = ClientDIDsMoveForm(request.POST)
+    if not form.is_valid():
+        form_messages(request, form)
+    else:
+        try:
+            result = assigning.move_client_dids(
+                client,
+                action=form.cleaned_data["action"],
+                ids=form.cleaned_data["ids"],
+                user=request.user,
+                actor=Actor.for_user(request.user),
+            )
+        except DID.DoesNotExist:
+            raise Http404("No such DID.") from None
+        except (services.ClientError, lifecycle.LifecycleError) as exc:
+            messages.error(request, str(exc))
+        else:
+            outcome = outcomes.move_outcome(result, form.done)
+            getattr(messages, outcome.level)(request, outcome.message)
+    return _back_to_page(request, client)
+
+
 # What each per-row button does: (lifecycle service, past tense for the message).
 DID_ACTIONS = {
     "block": (lifecycle.block, "blocked"),
@@ -270,6 +408,4 @@ def did_action(request, pk: int, did: int, action: str):
     else:
         target.refresh_from_db(fields=["status"])
         messages.success(request, f"DID {target.number} {done}: now {target.get_status_display()}.")
-    url = reverse("clients:client_dids", kwargs={"pk": client.pk})
-    page = request.POST.get("page", "")
-    return redirect(f"{url}?page={page}" if page.isdigit() else url)
+    return _back_to_page(request, client)

@@ -23,6 +23,7 @@ NAME_MAX = 150  # operator, reseller, client, account, package
 TAG_MAX = 64
 NOTES_MAX = 1_000
 NUMBER_MAX = 32  # a DID: an optional "+" and digits
+AREA_CODE_MAX = 8  # the Area code of an Advanced Search: digits after the calling code
 EMAIL_MAX = 254
 
 # A subscription's start and end dates.

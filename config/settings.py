@@ -205,6 +205,10 @@ IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 2_000_000)
 IMPORT_MAX_COLUMNS = env_int("IMPORT_MAX_COLUMNS", 50)
 IMPORT_MAX_UNCOMPRESSED_SIZE = env_int("IMPORT_MAX_UNCOMPRESSED_SIZE", 2 * 1024**3)
 IMPORT_PREVIEW_BYTES = env_int("IMPORT_PREVIEW_BYTES", 1024 * 1024)
+# Reading one import file stops past this many seconds (a hostile or pathological workbook).
+IMPORT_MAX_READ_SECONDS = env_int("IMPORT_MAX_READ_SECONDS", 600)
+# Step 2 offers a choice for at most this many unknown names of each kind (operator, ...).
+IMPORT_MAX_NAMES = env_int("IMPORT_MAX_NAMES", 100)
 
 if not DEBUG:
     SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)

@@ -62,3 +62,16 @@ def choice_field(label: str, *, required: str, invalid: str, **kwargs) -> forms.
         },
         **kwargs,
     )
+
+
+class NameForm(ServiceErrorMixin, forms.Form):
+    """Renaming a named object (Edit Operator, Edit Client, Edit Reseller...): its name, the
+    current one filled in; the service (``core.services.rename_named``) checks it again."""
+
+    name = name_field("object")
+
+    def __init__(self, *args, noun: str, instance=None, **kwargs):
+        if instance is not None and "initial" not in kwargs:
+            kwargs["initial"] = {"name": instance.name}
+        super().__init__(*args, **kwargs)
+        self.fields["name"] = name_field(noun)

@@ -281,9 +281,13 @@ class ObjectDeleteView(ScopedMixin, View):
         """Where a refused delete goes back to (default: where a done one goes)."""
         return _url(self.success_url, obj)
 
+    def extra_context(self, request, obj) -> dict:
+        return {"back": self.refused_url(obj)}  # the page's Cancel / Back
+
     def get(self, request, pk):
         obj = self.get_object(request, pk)
         context = {self.context_object_name: obj, "object": obj, "preview": self.preview(obj)}
+        context.update(self.extra_context(request, obj))
         return render(request, self.template_name, context)
 
     def post(self, request, pk):
@@ -335,8 +339,10 @@ class BulkEditView(ScopedMixin, View):
     def preview(self, selection, form):
         raise NotImplementedError
 
-    def confirm_context(self, request, selection, form) -> dict:
-        return {}
+    def confirm_context(self, request, selection, form, preview) -> dict:
+        """What the confirmation shows besides ``preview``; ``will_change``: how many rows the
+        change would touch (0: the page offers no active button, it would be a dead end)."""
+        return {"will_change": getattr(preview, "moved", 1)}
 
     def perform(self, selection, form, *, actor: Actor, request) -> str | tuple[str, str]:
         """Change ``selection``; return the message, or the message and its level."""
@@ -383,14 +389,15 @@ class BulkEditView(ScopedMixin, View):
             return HttpResponseRedirect(back)
         total = selection.count()
         if request.POST.get("confirm") != "1":
+            preview = self.preview(selection, form)
             context = {
                 "form": form,
-                "preview": self.preview(selection, form),
+                "preview": preview,
                 "ids": ids,
                 "total": total,
                 "back": back,
                 "post": request.POST,
-                **self.confirm_context(request, selection, form),
+                **self.confirm_context(request, selection, form, preview),
             }
             return render(request, self.template_name, context)
         try:

@@ -17,8 +17,16 @@ class ImportFileError(Exception):
 class ImportRefused(Exception):
     """Apply all was asked, but some rows are refused; nothing was written."""
 
-    def __init__(self, report: ImportReport):
+    def __init__(self, report: ImportReport, *, nothing_valid: bool = False):
         self.report = report
+        if nothing_valid:
+            super().__init__(
+                "Nothing was imported: the file has no data rows."
+                if not report.rows
+                else "Nothing was imported: no row is valid, so there are no valid rows to "
+                "apply. Fix the file (download the refused rows) and import it again."
+            )
+            return
         super().__init__(
             f"Nothing was imported: {text.count(report.refused, 'row')} "
             f"{text.is_are(report.refused)} refused. Fix the file, "

@@ -12,6 +12,7 @@ from inventory.choices import AfterHold, Status
 from inventory.forms import INITIAL_CHOICES
 from operators.models import Operator
 
+from . import names, readers
 from .errors import ImportFileError
 from .readers import kind_of
 from .spec import FIELDS, check_mapping
@@ -38,6 +39,13 @@ class ImportUploadForm(forms.Form):
     )
     delimiter = forms.ChoiceField(
         label="Fields delimiter", choices=DELIMITER_CHOICES, required=False
+    )
+    encoding = forms.ChoiceField(
+        label="Encoding",
+        choices=[("", "autodetect"), *readers.ENCODINGS.items()],
+        required=False,
+        help_text="A CSV's text encoding: UTF-8 (with or without a BOM) and UTF-16 are "
+        "detected, and so is Windows-1252; choose one if the letters look wrong.",
     )
     operator = forms.ModelChoiceField(
         queryset=Operator.objects.none(),
@@ -106,6 +114,7 @@ class ImportUploadForm(forms.Form):
             "uploaded": data["file"],
             "kind": self.kind,
             "delimiter": DELIMITERS.get(data["delimiter"], ""),
+            "encoding": data.get("encoding") or "",
             "defaults": {
                 "operator": data["operator"].pk if data["operator"] else None,
                 "status": data["status"],
@@ -139,3 +148,57 @@ class MappingForm(forms.Form):
         for error in check_mapping(self.mapping()):
             self.add_error(None, error)
         return data
+
+
+class NamesForm(forms.Form):
+    """Step 2's names: one choice for each name of the file that matches nothing: leave
+    its rows refused, create it (where the user may), or one of the user's existing ones.
+    Fields are ``<kind>_<n>``, the n-th unknown name of that kind."""
+
+    def __init__(self, *args, unknown: dict, reseller_id, initial=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        initial = initial or {}
+        self.names: list[tuple[str, str, str]] = []  # (field, kind, name)
+        for kind in names.KINDS:
+            listed = (unknown or {}).get(kind) or []
+            if not listed:
+                continue
+            choices = [("", "leave its rows refused")]
+            existing = names.options(kind, reseller_id)
+            for i, raw in enumerate(listed):
+                options = list(choices)
+                if names.can_create(kind, reseller_id):
+                    label = (
+                        "create this subscription"
+                        if kind == "subscription"
+                        else (f"create {names.LABELS[kind].lower()} “{raw}”")
+                    )
+                    options.append((names.NEW, label))
+                if existing:
+                    options.append((f"Existing {names.LABELS[kind].lower()}s", existing))
+                field = f"{kind}_{i}"
+                self.fields[field] = forms.ChoiceField(
+                    label=raw,
+                    choices=options,
+                    required=False,
+                    initial=(initial.get(kind) or {}).get(raw, ""),
+                    error_messages={
+                        "invalid_choice": f"{names.LABELS[kind]}: “{raw}”: choose one of "
+                        "the choices offered."
+                    },
+                )
+                self.fields[field].kind = kind
+                self.names.append((field, kind, raw))
+
+    def groups(self):
+        """The fields by kind, for the template: [(label, [bound field, ...]), ...]."""
+        out: dict[str, list] = {}
+        for field, kind, _raw in self.names:
+            out.setdefault(names.LABELS[kind], []).append(self[field])
+        return list(out.items())
+
+    def choices(self) -> dict[str, dict[str, str]]:
+        chosen: dict[str, dict[str, str]] = {}
+        for field, kind, raw in self.names:
+            chosen.setdefault(kind, {})[raw] = self.cleaned_data.get(field) or ""
+        return chosen

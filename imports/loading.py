@@ -18,7 +18,10 @@ from . import readers
 from .errors import ImportFileError
 from .spec import LOADED, ImportSpec, no_progress
 
-TEMP_TABLES = "imp_src, imp_status, imp_after, imp_res, imp_opn, imp_dup, imp_did, imp_rows"
+TEMP_TABLES = (
+    "imp_src, imp_status, imp_after, imp_res, imp_opn, imp_dup, imp_did, imp_rows, "
+    "imp_cli, imp_acc, imp_pkg, imp_sub, imp_hu"
+)
 
 
 class Run:
@@ -30,8 +33,13 @@ class Run:
         self.cursor = connection.cursor()
         self.raw = self.cursor.cursor  # psycopg's own cursor, for COPY
         self.indexed = False  # imp_rows has its index on rn (``imports.writer.batches``)
+        self.reused = False  # imp_rows is the dry run's kept plan (``imports.plans``)
         # The table that holds the rows: ``imp_src`` itself, or the table under that view.
         self.source = "imp_src"
+        # The plan's and the writer's statements are large expressions over many rows:
+        # PostgreSQL's JIT spent ~3.7 s compiling each range's plan statement (of ~1 s of
+        # work) at 200,000 rows. Off for this transaction (a Run lives inside one).
+        self.sql("SET LOCAL jit = off")
 
     def sql(self, sql: str, params=None):
         self.raw.execute(sql, params)
@@ -59,7 +67,7 @@ class Run:
             CREATE TEMP TABLE imp_src (
                 rn integer, did text COLLATE "C", status text, operator text, tag text,
                 notes text, client text, account text, after_hold text, reseller text,
-                hold_days text
+                hold_days text, package text, hold_until text, ncells integer
             ) ON COMMIT DROP
             """
         )
@@ -67,13 +75,15 @@ class Run:
         names = ", ".join(name for name, _ in columns)
         indexes = [i for _, i in columns]
         count = 0
-        rows = readers.data_rows(spec.path, spec.kind, spec.delimiter, spec.has_header)
+        rows = readers.data_rows(
+            spec.path, spec.kind, spec.delimiter, spec.has_header, spec.encoding
+        )
         try:
-            with self.raw.copy(f"COPY imp_src (rn, {names}) FROM STDIN") as copy:
+            with self.raw.copy(f"COPY imp_src (rn, ncells, {names}) FROM STDIN") as copy:
                 write = copy.write_row
                 for number, cells in rows:
                     n = len(cells)
-                    write((number, *[cells[i] if i < n else None for i in indexes]))
+                    write((number, n, *[cells[i] if i < n else None for i in indexes]))
                     count += 1
                     if not count % 20_000:
                         self.progress(count)
@@ -106,7 +116,8 @@ class Run:
         cols = [f"c{i}" for i in range(columns)]
         quoted = {",": "','", ";": "';'", "\t": "E'\\t'", "|": "'|'"}
         delimiter = quoted.get(spec.delimiter or ",")
-        if delimiter is None:
+        encoding = readers.PG_ENCODINGS.get(spec.encoding or "utf-8")
+        if delimiter is None or encoding is None:
             return False
         size = max(spec.path.stat().st_size, 1)
         total = spec.rows_hint
@@ -127,11 +138,12 @@ class Run:
                     self.raw.copy(
                         f"COPY imp_raw ({', '.join(cols)}) FROM STDIN WITH (FORMAT csv, "
                         f"DELIMITER {delimiter}, HEADER {'true' if spec.has_header else 'false'}, "
+                        f"ENCODING '{encoding}', "
                         f"FORCE_NOT_NULL ({', '.join(cols)}))"
                     ) as copy,
                 ):
                     head = f.read(3)
-                    if head != b"\xef\xbb\xbf":
+                    if head != b"\xef\xbb\xbf" or encoding != "UTF8":
                         copy.write(head)
                     while chunk := f.read(1 << 20):
                         copy.write(chunk)
@@ -155,6 +167,7 @@ class Run:
             "DELETE FROM imp_raw WHERE btrim(c0, ' ' || chr(9) || chr(10) || chr(13)) = '' "
             f"AND concat({', '.join(cols)}) !~ '[^[:space:]]'"
         )
+        fields.append(f"{columns}::integer AS ncells")  # COPY refuses a ragged row
         self.sql(f"CREATE TEMP VIEW imp_src AS SELECT rn, {', '.join(fields)} FROM imp_raw")
         self.source = "imp_raw"
         self.sql("ANALYZE imp_raw")

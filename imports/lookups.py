@@ -4,9 +4,13 @@ operator names of the loaded rows, each looked up once into a small temporary ta
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 
+from django.utils import timezone
+
 from inventory.choices import AfterHold, parse_status
+from subscriptions.models import Subscription
 
 from .loading import Run
 
@@ -21,6 +25,11 @@ def unescape_sql(expr: str) -> str:
         f"(CASE WHEN left({expr}, 1) <> '''' THEN {expr} "
         f"WHEN {expr} ~ %(escaped)s THEN substr({expr}, 2) ELSE {expr} END)"
     )
+
+
+def name_key(expr: str) -> str:
+    """A name as it is compared: case and spaces ignored ("Company Name" = "companyname")."""
+    return f"lower(regexp_replace({expr}, '\\s+', '', 'g'))"
 
 
 def status_value(raw: str) -> str | None:
@@ -48,8 +57,23 @@ def value_map(run: Run, table: str, column: str, parse: Callable[[str], str | No
     run.sql(f"INSERT INTO {table} SELECT * FROM unnest(%s::text[], %s::text[])", [raws, values])
 
 
+def hold_until_value(raw: str) -> str | None:
+    """A Hold until cell ("2026-12-31 10:00", an ISO date and time, with or without its
+    offset; a date alone is its midnight) as an ISO timestamp in the current time zone."""
+    try:
+        value = dt.datetime.fromisoformat(raw.strip())
+    except ValueError:
+        return None
+    if timezone.is_naive(value):
+        value = timezone.make_aware(value)
+    return value.isoformat()
+
+
 def resolve_names(run: Run) -> None:
     """Build the look-up table of every mapped column that names something."""
+    if run.has("hold_until"):
+        value_map(run, "imp_hu", "hold_until", hold_until_value)
+        run.sql("ANALYZE imp_hu")
     if run.has("status"):
         value_map(run, "imp_status", "status", status_value)
     if run.has("after_hold"):
@@ -59,6 +83,8 @@ def resolve_names(run: Run) -> None:
         resellers(run, params)
     if run.has("operator"):
         operators(run, params)
+    if run.has("client") or run.has("account") or run.has("package"):
+        assignments(run, params)
     for table, column in [
         ("imp_status", "status"),
         ("imp_after", "after_hold"),
@@ -76,7 +102,7 @@ def resellers(run: Run, params: dict) -> None:
         f"""
         CREATE TEMP TABLE imp_res ON COMMIT DROP AS
         SELECT k.raw, (SELECT r.id FROM accounts_reseller r
-                       WHERE lower(r.name) = lower({res_name})
+                       WHERE {name_key("r.name")} = {name_key(res_name)}
                          AND (%(user_res)s::bigint IS NULL OR r.id = %(user_res)s)
                        ORDER BY (r.name = {res_name}) DESC, r.id LIMIT 1) AS reseller_id
         FROM (SELECT DISTINCT reseller AS raw FROM imp_src
@@ -105,7 +131,7 @@ def operators(run: Run, params: dict) -> None:
             WHERE NULLIF(btrim(operator), '') IS NOT NULL
         ), m AS (
             SELECT k.op_name, o.id, o.reseller_id, (o.name = k.op_name) AS exact
-            FROM k JOIN operators_operator o ON lower(o.name) = lower(k.op_name)
+            FROM k JOIN operators_operator o ON {name_key("o.name")} = {name_key("k.op_name")}
             WHERE %(user_res)s::bigint IS NULL OR o.reseller_id = %(user_res)s
         )
         SELECT op_name, reseller_id AS res_key, {pick("id")} AS op_id,
@@ -116,4 +142,51 @@ def operators(run: Run, params: dict) -> None:
         FROM m WHERE %(user_res)s::bigint IS NULL GROUP BY 1
         """,
         params,
+    )
+
+
+def assignments(run: Run, params: dict) -> None:
+    """``imp_cli``, ``imp_acc``, ``imp_pkg`` and ``imp_sub``: the clients (per reseller),
+    accounts (per client) and packages (per reseller) the rows name, by ``name_key``, and
+    each client's active subscription to each package (its oldest)."""
+
+    def keys(column):
+        value = unescape_sql(f"btrim({column})")
+        return f"""SELECT DISTINCT {name_key(value)} AS k FROM imp_src
+            WHERE NULLIF(btrim({column}), '') IS NOT NULL"""
+
+    mine = "(%(user_res)s::bigint IS NULL OR x.reseller_id = %(user_res)s)"
+    for table, column, source in (
+        ("imp_cli", "client", "clients_client"),
+        ("imp_pkg", "package", "packages_package"),
+    ):
+        tags = ", x.allowed_tags AS tags" if table == "imp_pkg" else ""
+        ident = "pkg_id" if table == "imp_pkg" else "cli_id"
+        if run.has(column):
+            select = f"""SELECT DISTINCT ON (k.k, x.reseller_id) k.k, x.reseller_id AS res,
+                    x.id AS {ident}{tags}
+                FROM ({keys(column)}) k JOIN {source} x ON {name_key("x.name")} = k.k
+                WHERE {mine} ORDER BY k.k, x.reseller_id, x.id"""
+        else:
+            extra = ", NULL::varchar[] AS tags" if tags else ""
+            select = f"SELECT NULL::text AS k, NULL::bigint AS res, NULL::bigint AS {ident}{extra}"
+        run.sql(f"CREATE TEMP TABLE {table} ON COMMIT DROP AS {select}", params)
+    if run.has("account"):
+        select = f"""SELECT DISTINCT ON (k.k, a.client_id) k.k, a.client_id AS cli_id,
+                a.id AS acc_id
+            FROM ({keys("account")}) k JOIN clients_account a ON {name_key("a.name")} = k.k
+            WHERE a.client_id IN (SELECT cli_id FROM imp_cli)
+            ORDER BY k.k, a.client_id, a.id"""
+    else:
+        select = "SELECT NULL::text AS k, NULL::bigint AS cli_id, NULL::bigint AS acc_id"
+    run.sql(f"CREATE TEMP TABLE imp_acc ON COMMIT DROP AS {select}", params)
+    run.sql(
+        """CREATE TEMP TABLE imp_sub ON COMMIT DROP AS
+        SELECT DISTINCT ON (s.client_id, s.package_id) s.client_id AS cli_id,
+               s.package_id AS pkg_id, s.id AS sub_id
+        FROM subscriptions_subscription s
+        WHERE s.status = %(active)s AND s.client_id IN (SELECT cli_id FROM imp_cli)
+          AND s.package_id IN (SELECT pkg_id FROM imp_pkg)
+        ORDER BY s.client_id, s.package_id, s.id""",
+        {"active": Subscription.Status.ACTIVE.value},
     )

@@ -30,6 +30,8 @@ class FileInfo:
     mapping: list[str]
     preview: list[list[str]]  # the first rows, the header (if any) first
     exact: bool = True  # rows counted (a small file), else estimated from its start
+    encoding: str = ""  # a CSV's text encoding ("": UTF-8)
+    width: int = 0  # the first row's cells: a row with more (a CSV's: or fewer) is ragged
 
 
 def guess_mapping(first: list[str], columns: int) -> tuple[bool, list[str]]:
@@ -55,15 +57,17 @@ def guess_mapping(first: list[str], columns: int) -> tuple[bool, list[str]]:
     return False, mapping
 
 
-def inspect_file(path: Path, kind: str, delimiter: str = "") -> FileInfo:
+def inspect_file(path: Path, kind: str, delimiter: str = "", encoding: str = "") -> FileInfo:
     """What the upload request learns of a file, with a bounded read: the first rows (for
     step 2 and the column guess), and the row count: exact for a file of at most
     ``preview_bytes()``, else an estimate (the worker's dry run counts them). Checks that
     it decodes as far as it reads; the worker checks the rest."""
-    if kind == "csv" and not delimiter:
-        delimiter = readers.sniff_delimiter(path)
     if kind == "csv":
-        head, rows, exact = _csv_head(path, delimiter)
+        encoding = readers.detect_encoding(path, encoding)
+    if kind == "csv" and not delimiter:
+        delimiter = readers.sniff_delimiter(path, encoding)
+    if kind == "csv":
+        head, rows, exact = _csv_head(path, delimiter, encoding)
     elif kind == "xlsx":
         head, rows, exact = _xlsx_head(path)
     else:
@@ -77,20 +81,45 @@ def inspect_file(path: Path, kind: str, delimiter: str = "") -> FileInfo:
                 head.append(cells)
     if not head:
         raise ImportFileError("File: the file is empty; it has no rows.")
+    if not exact and rows > 1.5 * readers.max_rows():
+        # Far past the bound by its start alone (a sheet that inflates to millions of rows):
+        # refused now, not after a worker has read millions of rows.
+        raise ImportFileError(
+            f"File: about {rows:,} rows by its first {preview_bytes() / 2**20:,.1f} MB; one "
+            f"import may hold at most {readers.max_rows():,} rows. Split it into smaller files."
+        )
+    width = len(head[0])
     columns = min(max_columns(), max(len(r) for r in head))
     has_header, mapping = guess_mapping(head[0], columns)
     if has_header:
         rows -= 1
     preview = [(r + [""] * columns)[:columns] for r in head]
-    return FileInfo(kind, delimiter, max(rows, 0), columns, has_header, mapping, preview, exact)
+    return FileInfo(
+        kind,
+        delimiter,
+        max(rows, 0),
+        columns,
+        has_header,
+        mapping,
+        preview,
+        exact,
+        encoding if kind == "csv" else "",
+        width,
+    )
 
 
-def _csv_head(path: Path, delimiter: str) -> tuple[list[list[str]], int, bool]:
+def _csv_head(path: Path, delimiter: str, encoding: str = "") -> tuple[list[list[str]], int, bool]:
     """A CSV file's first rows and its row count, from at most ``preview_bytes()``."""
     budget = preview_bytes()
     with open(path, "rb") as f:
         data = f.read(budget + 1)
     exact = len(data) <= budget
+    if not readers.is_utf8(encoding):
+        lines = readers.decoded_text(data[:budget], encoding, final=exact).splitlines(True)
+        if not exact:
+            lines = lines[:-1]  # the last line may be cut
+        reader = csv.reader(lines, delimiter=delimiter or ",")
+        return _csv_count(path, reader, exact, len(data))
     if not exact:
         data = data[:budget]
         end = data.rfind(b"\n")
@@ -100,9 +129,15 @@ def _csv_head(path: Path, delimiter: str) -> tuple[list[list[str]], int, bool]:
                 "file of DIDs."
             )
         data = data[: end + 1]
+    reader = csv.reader(readers.decoded_lines(io.BytesIO(data)), delimiter=delimiter or ",")
+    return _csv_count(path, reader, exact, len(data))
+
+
+def _csv_count(path: Path, reader, exact: bool, read: int) -> tuple[list[list[str]], int, bool]:
+    """The first rows of ``reader`` and its row count (estimated from the ``read`` bytes
+    of the file when it was not read whole)."""
     head: list[list[str]] = []
     rows = 0
-    reader = csv.reader(readers.decoded_lines(io.BytesIO(data)), delimiter=delimiter or ",")
     try:
         for _number, cells in readers.bounded(enumerate(reader, 1)):
             if readers.blank(cells):
@@ -116,7 +151,7 @@ def _csv_head(path: Path, delimiter: str) -> tuple[list[list[str]], int, bool]:
         # Cut inside a quoted value: the rows before it are the preview.
     if not exact:
         size = path.stat().st_size
-        rows = max(rows, round(rows * size / max(len(data), 1)))
+        rows = max(rows, round(rows * size / max(read, 1)))
     return head, rows, exact
 
 

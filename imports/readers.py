@@ -7,8 +7,10 @@ an ``ImportFileError``. The bounded read of the upload request is ``imports.prev
 
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime as dt
+import time
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -39,6 +41,70 @@ def preview_bytes() -> int:
     bytes, an .xlsx sheet's first unzipped bytes. A file no larger than this is read whole,
     counted exactly, and may run inline; a larger one runs in the worker."""
     return getattr(settings, "IMPORT_PREVIEW_BYTES", 1024 * 1024)
+
+
+# --------------------------------------------------------------------------- text encodings
+
+# The encodings a user may choose for a CSV that is not UTF-8 (step 1), with their names.
+ENCODINGS = {
+    "utf-8": "UTF-8",
+    "cp1252": "Windows-1252 (cp1252, Excel's “CSV” on Windows)",
+    "latin-1": "Latin-1 (ISO-8859-1)",
+    "utf-16": "UTF-16",
+}
+# PostgreSQL's names of them, for COPY (UTF-16 is read in Python).
+PG_ENCODINGS = {"utf-8": "UTF8", "cp1252": "WIN1252", "latin-1": "LATIN1"}
+
+
+def is_utf8(encoding: str) -> bool:
+    return encoding in ("", "utf-8")
+
+
+def decoded_text(data: bytes, encoding: str, *, final: bool = True) -> str:
+    """``data`` as text in ``encoding``; a byte it cannot hold is an ``ImportFileError``
+    naming its line and the encodings to choose from."""
+    decoder = codecs.getincrementaldecoder(encoding)("strict")
+    try:
+        return decoder.decode(data, final=final)
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise ImportFileError(
+            f"File: line {line:,} is not {ENCODINGS.get(encoding, encoding)} text (byte "
+            f"0x{data[exc.start : exc.start + 1].hex().upper()}); choose the file's encoding "
+            "in step 1, or save it as “CSV UTF-8”."
+        ) from None
+
+
+def detect_encoding(path: Path, chosen: str = "") -> str:
+    """A CSV's encoding: the user's choice, else UTF-8 (with or without a byte order mark)
+    or UTF-16 by its byte order mark, else Windows-1252 (Excel's “CSV” on Windows) when
+    the file's start reads as that; else ``ImportFileError`` asking the user to choose."""
+    with open(path, "rb") as f:
+        sample = f.read(preview_bytes())
+    if chosen:
+        if chosen not in ENCODINGS:
+            raise ImportFileError(f"Encoding: “{chosen}” is not one of the encodings offered.")
+        if chosen == "utf-8" and sample.startswith(codecs.BOM_UTF8):
+            return "utf-8"
+        decoded_text(sample, chosen, final=False)  # names the line of a bad byte
+        return chosen
+    if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    try:
+        codecs.getincrementaldecoder("utf-8")("strict").decode(sample, final=False)
+        return "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        text = sample.decode("cp1252")
+    except UnicodeDecodeError:
+        text = ""
+    if text and "\x00" not in text:
+        return "cp1252"
+    raise ImportFileError(
+        "File: this is not UTF-8 text; choose its encoding in step 1 (Windows-1252, "
+        "Latin-1 or UTF-16), or save it as “CSV UTF-8”."
+    )
 
 
 # --------------------------------------------------------------------------- reading files
@@ -92,13 +158,13 @@ def decoded_lines(raw_lines) -> Iterator[str]:
         yield line
 
 
-def sniff_delimiter(path: Path) -> str:
+def sniff_delimiter(path: Path, encoding: str = "") -> str:
     """The delimiter of a CSV file: csv.Sniffer on its start, else the commonest one."""
     with open(path, "rb") as f:
         sample_bytes = f.read(SNIFF_BYTES)
     if sample_bytes.startswith(b"\xef\xbb\xbf"):
         sample_bytes = sample_bytes[3:]
-    sample = sample_bytes.decode("utf-8", errors="ignore")
+    sample = sample_bytes.decode(encoding or "utf-8", errors="ignore").lstrip("\ufeff")
     if len(sample_bytes) == SNIFF_BYTES and "\n" in sample:
         sample = sample[: sample.rindex("\n") + 1]
     try:
@@ -143,22 +209,48 @@ def bounded(rows) -> Iterator[tuple[int, list[str]]]:
 
 
 def raw_rows(
-    path: Path, kind: str, delimiter: str, *, strict: bool = False
+    path: Path, kind: str, delimiter: str, *, strict: bool = False, encoding: str = ""
 ) -> Iterator[tuple[int, list[str]]]:
     """Every record of the file as (row number, cells), blank rows included, within the
-    bounds of rows and columns (``bounded``)."""
-    return bounded(read_rows(path, kind, delimiter, strict=strict))
+    bounds of rows and columns (``bounded``) and of time (``timed``)."""
+    return timed(bounded(read_rows(path, kind, delimiter, strict=strict, encoding=encoding)))
+
+
+def timed(rows) -> Iterator[tuple[int, list[str]]]:
+    """``rows`` until ``IMPORT_MAX_READ_SECONDS``; then ``ImportFileError`` naming the row
+    reached (a file that takes longer to read is not a file of DIDs one import may hold)."""
+    limit = getattr(settings, "IMPORT_MAX_READ_SECONDS", 600)
+    deadline = time.monotonic() + limit
+    for n, row in enumerate(rows):
+        if not n % 1024 and time.monotonic() > deadline:
+            raise ImportFileError(
+                f"File: reading stopped at row {row[0]:,} after {limit:,} seconds; the file is "
+                "too large or too slow to read. Split it, or save it as CSV."
+            )
+        yield row
 
 
 def read_rows(
-    path: Path, kind: str, delimiter: str, *, strict: bool = False
+    path: Path, kind: str, delimiter: str, *, strict: bool = False, encoding: str = ""
 ) -> Iterator[tuple[int, list[str]]]:
     """Every record of the file as (row number, cells), blank rows included.
 
     ``strict`` (the upload's check) decodes line by line, so that undecodable bytes or a NUL
     name their line; the runs after it read at full speed.
     """
-    if kind == "csv":
+    if kind == "csv" and not is_utf8(encoding):
+        try:
+            with open(path, encoding=encoding, newline="") as f:
+                reader = csv.reader(f, delimiter=delimiter or ",")
+                yield from enumerate(reader, 1)
+        except UnicodeDecodeError:
+            raise ImportFileError(
+                f"File: row {reader.line_num + 1:,} is not {ENCODINGS[encoding]} text; choose "
+                "the file's encoding in step 1, or save it as “CSV UTF-8”."
+            ) from None
+        except csv.Error as exc:
+            raise ImportFileError(f"File: row {reader.line_num} cannot be read: {exc}.") from None
+    elif kind == "csv":
         try:
             if strict:
                 reader = csv.reader(csv_lines(path), delimiter=delimiter or ",")
@@ -198,7 +290,35 @@ def xlsx_archive(path: Path):
             f"File: this workbook is {total / 2**20:,.0f} MB unzipped; the most one import may "
             f"be is {limit / 2**20:,.0f} MB unzipped. Split it into smaller files."
         )
+    try:
+        refuse_doctype(archive)
+    except ImportFileError:
+        archive.close()
+        raise
     return archive
+
+
+def refuse_doctype(archive) -> None:
+    """``ImportFileError`` if an XML part of the workbook starts with a document type
+    declaration: Excel never writes one, and its entities are how a few bytes of XML
+    expand to gigabytes ("billion laughs"). Only each part's first bytes are unzipped."""
+    for info in archive.infolist():
+        if not info.filename.lower().endswith((".xml", ".rels")):
+            continue
+        try:
+            with archive.open(info) as part:
+                head = part.read(4096)
+        except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+            raise ImportFileError(
+                f"File: this is not an Excel .xlsx workbook ({exc.__class__.__name__} in "
+                f"{info.filename})."
+            ) from None
+        if b"<!DOCTYPE" in head.upper() or b"<!ENTITY" in head.upper():
+            raise ImportFileError(
+                f"File: this is not an Excel .xlsx workbook: {info.filename} declares XML "
+                "entities (a DOCTYPE), which Excel never writes. Save the file again from "
+                "the spreadsheet, or as CSV."
+            )
 
 
 def _xlsx_rows(path: Path) -> Iterator[tuple[int, list[str]]]:
@@ -208,7 +328,7 @@ def _xlsx_rows(path: Path) -> Iterator[tuple[int, list[str]]]:
     xlsx_archive(path).close()  # the size bound, before anything is unzipped
     try:
         wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+    except Exception as exc:  # noqa: BLE001 - any broken workbook: a message, not a traceback
         raise ImportFileError(
             f"File: this is not an Excel .xlsx workbook ({exc.__class__.__name__})."
         ) from None
@@ -289,11 +409,11 @@ def blank(cells: list[str]) -> bool:
 
 
 def data_rows(
-    path: Path, kind: str, delimiter: str, has_header: bool
+    path: Path, kind: str, delimiter: str, has_header: bool, encoding: str = ""
 ) -> Iterator[tuple[int, list[str]]]:
     """The file's data rows: blank rows skipped, and the header (first non-blank row)."""
     header_pending = has_header
-    for number, cells in raw_rows(path, kind, delimiter):
+    for number, cells in raw_rows(path, kind, delimiter, encoding=encoding):
         if blank(cells):
             continue
         if header_pending:

@@ -16,6 +16,7 @@ An ``ImportJob`` moves only as ``MOVES`` allows (``can_move``).
 
 from __future__ import annotations
 
+import csv
 import logging
 import time
 import uuid
@@ -23,7 +24,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -32,11 +33,12 @@ from config.limits import NOTES_MAX, TAG_MAX
 from config.text import count
 from inventory import lifecycle
 from inventory.choices import AfterHold, Status
+from inventory.exporting import neutralise
 from jobs import services as jobs
 from jobs.models import Job
 from operators.models import Operator
 
-from . import planner, preview, readers, writer
+from . import names, planner, plans, preview, readers, writer
 from .choices import Status as JobStatus
 from .errors import ImportConflict, ImportFileError, ImportRefused
 from .loading import Run
@@ -75,8 +77,11 @@ def import_dir() -> Path:
     return Path(getattr(settings, "IMPORT_DIR", settings.BASE_DIR / "var" / "imports"))
 
 
-def checked(spec: ImportSpec, progress: Callable) -> tuple[Run, ImportReport]:
-    """The run, loaded and planned, and its report; ``ImportFileError`` for a bad choice."""
+def checked(
+    spec: ImportSpec, progress: Callable, actor: Actor | None = None
+) -> tuple[Run, ImportReport]:
+    """The run, loaded (with step 2's choices for its names applied) and planned, and its
+    report; ``ImportFileError`` for a bad choice."""
     errors = check_mapping(spec.mapping)
     if errors:
         raise ImportFileError(" ".join(errors))
@@ -93,18 +98,86 @@ def checked(spec: ImportSpec, progress: Callable) -> tuple[Run, ImportReport]:
             raise ImportFileError(f"{label}: the default is longer than {limit:,} characters.")
     run = Run(spec, progress)
     run.load()
+    names.apply_choices(run, actor or Actor.system("import"))
     planner.plan(run)
-    return run, planner.report(run)
+    rep = planner.report(run)
+    if rep.refused or spec.names:
+        rep.unknown = names.unknown(run)
+    return run, rep
 
 
-def check(spec: ImportSpec, *, progress: Callable = no_progress) -> ImportReport:
-    """The dry run: what applying would create, update, leave unchanged and refuse."""
+def planned(
+    spec: ImportSpec, progress: Callable, actor: Actor | None = None
+) -> tuple[Run, ImportReport]:
+    """The apply's plan: the dry run's, kept (``imports.plans``), when it was made with the
+    same choices and is still current; else the file read and planned again."""
+    run = Run(spec, progress)
+    rep = plans.reuse(run)
+    if rep is not None:
+        progress(0, "Reading the file", force=True)
+        progress(stage="Checking the rows", force=True)
+        return run, rep
+    return checked(spec, progress, actor)
+
+
+def check(
+    spec: ImportSpec, *, progress: Callable = no_progress, actor: Actor | None = None
+) -> ImportReport:
+    """The dry run: what applying would create, update, leave unchanged and refuse, and the
+    file's names that match nothing. Step 2's creations are made and rolled back with the
+    rest. The refused rows are written to ``refused_path`` (with a Reason column)."""
     started = time.monotonic()
+    refused = refused_path(spec.path)
+    refused.unlink(missing_ok=True)
+    plans.drop(spec.path)
     with transaction.atomic():
-        _run, rep = checked(spec, progress)
-        transaction.set_rollback(True)
+        run, rep = checked(spec, progress, actor)
+        if rep.refused:
+            write_refused(run, refused)
+        if plans.keepable(spec) and rep.rows > rep.refused:
+            # Nothing but temporary tables was written: the kept plan commits, alone.
+            plans.keep(run, rep)
+        else:
+            transaction.set_rollback(True)
     rep.seconds = round(time.monotonic() - started, 3)
     return rep
+
+
+def refused_path(path: Path) -> Path:
+    """Where a dry run keeps its refused rows, as CSV: beside the upload."""
+    return path.with_name(f"{path.stem}.refused.csv")
+
+
+def write_refused(run: Run, target: Path) -> None:
+    """The refused rows as a CSV (UTF-8 with a byte order mark, which a spreadsheet and
+    the import both detect): the file's header and cells, and a last column, Reason, with
+    every reason of the row. Cells are neutralised as an export's are, so it imports again
+    once fixed (the Reason column maps to Skip). The file and the plan's refusals are read
+    side by side, in row order: memory stays flat."""
+    spec = run.spec
+    copy_sql = "COPY (SELECT rn, array_to_string(errs, '; ') FROM imp_rows "
+    copy_sql += "WHERE action = 'refused' ORDER BY rn) TO STDOUT"
+    rows = readers.raw_rows(spec.path, spec.kind, spec.delimiter, encoding=spec.encoding)
+    partial = target.with_suffix(".part")
+    with open(partial, "w", encoding="utf-8-sig", newline="") as out:
+        writer_ = csv.writer(out, delimiter=spec.delimiter or ",")
+        header_pending = spec.has_header
+        with run.raw.copy(copy_sql) as copy:
+            reasons = ((int(rn), reason) for rn, reason in copy.rows())
+            wanted = next(reasons, None)
+            for number, cells in rows:
+                if header_pending and not readers.blank(cells):
+                    header_pending = False
+                    writer_.writerow([neutralise(c) for c in cells] + ["Reason"])
+                    continue
+                if wanted is None:
+                    break
+                if number == wanted[0]:
+                    writer_.writerow([neutralise(c) for c in cells] + [wanted[1]])
+                    wanted = next(reasons, None)
+            for _ in reasons:  # drain the COPY
+                pass
+    partial.rename(target)
 
 
 def apply(
@@ -122,10 +195,20 @@ def apply(
     """
     started = time.monotonic()
     with transaction.atomic():
-        run, rep = checked(spec, progress)
+        run, rep = planned(spec, progress, actor)
         if rep.refused and not only_valid:
             raise ImportRefused(rep)
-        writer.write(run, rep, actor)
+        if rep.rows == rep.refused:  # no row at all, or none valid: nothing to apply
+            raise ImportRefused(rep, nothing_valid=True)
+        try:
+            with transaction.atomic():
+                writer.write(run, rep, actor)
+        except IntegrityError as exc:  # a name the plan uses was deleted meanwhile
+            raise ImportConflict(
+                "Nothing was imported: an operator, client, account or subscription the file "
+                "names changed while the import ran. Run it again."
+            ) from exc
+        plans.done_with(run)
         run.cleanup()
         rep.applied = True
         rep.seconds = round(time.monotonic() - started, 3)
@@ -163,6 +246,9 @@ def spec_for(job) -> ImportSpec:
         label=f"Import #{job.pk}: {job.original_name}"[:200],
         job_id=job.pk,
         rows_hint=job.rows_total,
+        width=d.get("width") or 0,
+        encoding=d.get("encoding") or "",
+        names=d.get("names") or {},
     )
 
 
@@ -173,9 +259,20 @@ def actor_for(job) -> Actor:
     return Actor(user_id=user.pk, username=user.get_username(), change_set=job.change_set)
 
 
-def remove_file(job):
+def no_rows_text(rep: ImportReport) -> str:
+    """What a dry run of a file without data rows says: there is nothing to apply."""
+    if rep.rows:
+        return ""
+    return "The file has no data rows (only a header, or only blank rows): nothing to import."
+
+
+def remove_file(job, *, refused: bool = False):
+    """The upload goes, with its kept plan; with ``refused``, its refused rows too."""
+    plans.drop(Path(job.file_path))
     try:
         Path(job.file_path).unlink(missing_ok=True)
+        if refused:
+            refused_path(Path(job.file_path)).unlink(missing_ok=True)
     except OSError:
         log.warning("Could not remove the import file %s", job.file_path)
 
@@ -224,8 +321,8 @@ def run_job(job_id: int, mode: str, *, progress: Callable = no_progress) -> tupl
 
     try:
         if mode == "check":
-            rep = check(spec, progress=progress)
-            finish(rep, JobStatus.DRY_RUN)
+            rep = check(spec, progress=progress, actor=actor_for(job))
+            finish(rep, JobStatus.DRY_RUN, no_rows_text(rep))
         else:
             rep = apply(
                 spec,
@@ -250,7 +347,7 @@ def fail(job_id: int, message: str) -> None:
     ImportJob.objects.filter(pk=job_id).update(status=JobStatus.FAILED, message=message)
     job = ImportJob.objects.filter(pk=job_id).first()
     if job is not None:
-        remove_file(job)
+        remove_file(job, refused=True)
 
 
 def run_inline(job: ImportJob, mode: str) -> None:
@@ -270,7 +367,13 @@ def run_inline(job: ImportJob, mode: str) -> None:
 
 # The stages of a run in the worker, each an equal share of its progress bar.
 CHECK_STAGES = ("Reading the file", "Checking the rows")
-APPLY_STAGES = (*CHECK_STAGES, "Creating DIDs", "Updating DIDs", "Changing statuses")
+APPLY_STAGES = (
+    *CHECK_STAGES,
+    "Creating DIDs",
+    "Updating DIDs",
+    "Changing statuses",
+    "Assigning DIDs",
+)
 
 
 def stages_of(mode: str) -> tuple[str, ...]:
@@ -354,16 +457,27 @@ def start(job: ImportJob, mode: str) -> None:
         job.save(update_fields=["status", "mode", "message", "job"])
 
 
-def upload(uploaded, *, user, kind: str, delimiter: str, defaults: dict) -> ImportJob:
+def upload(
+    uploaded, *, user, kind: str, delimiter: str, defaults: dict, encoding: str = ""
+) -> ImportJob:
     """Step 1: store the file and read its start (a bounded read: the first rows and a row
     count, exact for a small file, else an estimate; the worker's dry run reads, counts and
-    checks every row). ``ImportFileError`` (the file removed) if it cannot be read."""
+    checks every row). ``ImportFileError`` (the file removed) if it cannot be read: any
+    failure to read it, however the file is broken, is one."""
     path = store_upload(uploaded)
     try:
-        info = preview.inspect_file(path, kind, delimiter)
+        info = preview.inspect_file(path, kind, delimiter, encoding)
     except ImportFileError:
         path.unlink(missing_ok=True)
         raise
+    except Exception as exc:  # noqa: BLE001 - a malformed or malicious file: say so, keep nothing
+        path.unlink(missing_ok=True)
+        log.warning("Import upload %s could not be read", uploaded.name, exc_info=True)
+        raise ImportFileError(
+            f"File: this file cannot be read as a {kind} file ({exc.__class__.__name__}); "
+            "save it again from the spreadsheet, or as CSV, and upload it again."
+        ) from None
+    defaults = {**defaults, "width": info.width, "encoding": info.encoding}
     return ImportJob.objects.create(
         user=user,
         reseller_id=user.reseller_id,
@@ -392,6 +506,29 @@ def choose_columns(job: ImportJob, *, mapping: list[str], has_header: bool) -> N
     start(job, "check")
 
 
+def names_offered(job: ImportJob) -> dict[str, list[str]]:
+    """The names step 2 offers a choice for: those of the last dry run that match nothing,
+    and those chosen before (which a creation or a pick made match)."""
+    unknown = (job.counts or {}).get("unknown") or {}
+    chosen = (job.defaults or {}).get("names") or {}
+    offered = {}
+    for kind in names.KINDS:
+        listed = list(unknown.get(kind) or [])
+        listed += [raw for raw in chosen.get(kind) or {} if raw not in listed]
+        if listed:
+            offered[kind] = listed
+    return offered
+
+
+def choose_names(job: ImportJob, choices: dict[str, dict[str, str]]) -> None:
+    """Step 2's names: for each unknown name, "" (leave its rows refused), "new" (create
+    it) or an existing object's id; then the dry run again (``start``)."""
+    job.defaults = {**(job.defaults or {}), "names": choices}
+    job.status = JobStatus.MAPPED
+    job.save(update_fields=["defaults", "status"])
+    start(job, "check")
+
+
 CANCEL_REFUSED = "Cancel: this import is running or applied already."
 
 
@@ -414,5 +551,5 @@ def cancel(job: ImportJob) -> str | None:
     if not gone.delete()[0]:
         return CANCEL_REFUSED
     if job.file_path:
-        Path(job.file_path).unlink(missing_ok=True)
+        remove_file(job, refused=True)
     return None

@@ -22,11 +22,13 @@ FIELDS: list[tuple[str, str]] = [
     ("after_hold", "After Hold"),
     ("reseller", "Reseller"),
     ("hold_days", "Hold days"),
+    ("hold_until", "Hold until"),
 ]
 FIELD_LABELS = dict(FIELDS)
-# Fields read into the database; ID and Package are informational (export shows them).
+# Fields read into the database; ID is informational (export shows it). Client, Account and
+# Package assign a new Active, Blocked or On Hold DID.
 LOADED = ("did", "status", "operator", "tag", "notes", "client", "account", "after_hold")
-LOADED += ("reseller", "hold_days")
+LOADED += ("reseller", "hold_days", "package", "hold_until")
 
 HEADER_ALIASES = {
     "id": "id",
@@ -52,6 +54,7 @@ HEADER_ALIASES = {
     "afterholdstatus": "after_hold",
     "reseller": "reseller",
     "holddays": "hold_days",
+    "holduntil": "hold_until",
 }
 
 
@@ -97,6 +100,9 @@ class ImportSpec:
     label: str = "Import"
     job_id: int | None = None
     rows_hint: int = 0  # the upload's row count, for progress
+    width: int = 0  # the cells of the file's first row (0: as many as its columns)
+    encoding: str = ""  # a CSV's text encoding ("": UTF-8)
+    names: dict = field(default_factory=dict)  # step 2's choices for unknown names
 
 
 @dataclass
@@ -107,6 +113,11 @@ class ImportReport:
     unchanged: int = 0
     refused: int = 0
     status_changes: dict = field(default_factory=dict)
+    assigned: dict = field(default_factory=dict)  # new DIDs to assign, by status label
+    # The refusals grouped by reason: [{"text": ..., "count": 9, "rows": [2, 3, ...]}].
+    groups: list = field(default_factory=list)
+    # Names of the file that match nothing: {"operator": ["Op X", ...], ...} (step 2).
+    unknown: dict = field(default_factory=dict)
     errors: list = field(default_factory=list)  # [{"row": 7, "text": "DID: ..."}]
     applied: bool = False
     seconds: float = 0.0
@@ -130,6 +141,27 @@ def refusal_text(error: dict) -> str:
     if head in FIELD_LABELS.values() or head == "File":
         return f"Row {error['row']}, {text}"
     return f"Row {error['row']}: {text}"
+
+
+def row_ranges_text(rows: list[int]) -> str:
+    """ "2-10, 12, 15-16" """
+    parts: list[list[int]] = []
+    for rn in rows:
+        if parts and rn == parts[-1][1] + 1:
+            parts[-1][1] = rn
+        else:
+            parts.append([rn, rn])
+    return ", ".join(str(a) if a == b else f"{a}-{b}" for a, b in parts)
+
+
+def group_text(group: dict) -> str:
+    """ "9 rows: Reseller: “Company Name” is not a reseller (rows 2-10)" """
+    n, rows = group["count"], group["rows"]
+    listed = row_ranges_text(rows)
+    more = ", …" if n > len(rows) else ""
+    noun = "row" if n == 1 else "rows"
+    where = f"row {listed}" if len(rows) == 1 and not more else f"rows {listed}{more}"
+    return f"{n:,} {noun}: {group['text']} ({where})"
 
 
 def no_progress(done=None, stage=None, force=False):

@@ -11,4 +11,6 @@ urlpatterns = [
     path("<int:pk>/", views.did_import_job, name="did_import_job"),
     path("<int:pk>/apply/", views.did_import_apply, name="did_import_apply"),
     path("<int:pk>/cancel/", views.did_import_cancel, name="did_import_cancel"),
+    path("<int:pk>/names/", views.did_import_names, name="did_import_names"),
+    path("<int:pk>/refused.csv", views.did_import_refused, name="did_import_refused"),
 ]

@@ -15,6 +15,7 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.http import FileResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -28,9 +29,9 @@ from operators.models import Operator
 from . import preview, readers, selectors, services
 from .choices import Status
 from .errors import ImportFileError
-from .forms import ImportUploadForm, MappingForm
+from .forms import ImportUploadForm, MappingForm, NamesForm
 from .models import ImportJob
-from .spec import FIELD_LABELS, ImportReport, refusal_text
+from .spec import FIELD_LABELS, ImportReport, group_text, refusal_text
 
 
 def _job(request, pk) -> ImportJob:
@@ -115,6 +116,15 @@ def did_import_job(request, pk):
     if job.status in (Status.UPLOADED, Status.MAPPED):
         return redirect("imports:did_import_map", pk=job.pk)
     errors = [refusal_text(e) for e in job.errors]
+    counts = job.counts or {}
+    unknown = services.names_offered(job)
+    names_form = None
+    if unknown and job.status == Status.DRY_RUN:
+        names_form = NamesForm(
+            unknown=unknown,
+            reseller_id=job.reseller_id,
+            initial=(job.defaults or {}).get("names") or {},
+        )
     defaults = job.defaults or {}
     operator = None
     if defaults.get("operator"):
@@ -126,6 +136,11 @@ def did_import_job(request, pk):
             "job": job,
             "counts": job.counts,
             "errors": errors,
+            "groups": [group_text(g) for g in counts.get("groups") or []],
+            "names_form": names_form,
+            "refused_file": job.status in (Status.DRY_RUN, Status.DONE)
+            and services.refused_path(Path(job.file_path)).is_file(),
+            "valid_rows": counts.get("rows", 0) - counts.get("refused", 0),
             "more_errors": max(0, job.counts.get("refused", 0) - len(errors)),
             "operator": operator,
             "status_label": DIDStatus(defaults.get("status") or DIDStatus.RESERVED).label,
@@ -152,6 +167,16 @@ def did_import_apply(request, pk):
     if job.status != Status.DRY_RUN:
         messages.error(request, "Apply: this import is not waiting to be applied.")
         return redirect("imports:did_import_job", pk=job.pk)
+    counts = job.counts or {}
+    if counts.get("rows", 0) <= counts.get("refused", 0):
+        messages.error(
+            request,
+            "Apply: the file has no data rows; there is nothing to apply."
+            if not counts.get("rows")
+            else "Apply: no row is valid, so there are no valid rows to apply. Fix the file "
+            "(download the refused rows) and import it again.",
+        )
+        return redirect("imports:did_import_job", pk=job.pk)
     try:
         services.start(job, mode)
     except jobs.TooManyJobs as exc:
@@ -175,3 +200,43 @@ def did_import_cancel(request, pk):
         return redirect("imports:did_import_job", pk=job.pk)
     messages.info(request, f"Cancelled the import of {job.original_name}; nothing changed.")
     return redirect("imports:did_import")
+
+
+@login_required
+@require_POST
+def did_import_names(request, pk):
+    """Step 2's names: for each name of the file that matches nothing, pick an existing
+    one, create it, or leave its rows refused; then the dry run again."""
+    job = _job(request, pk)
+    unknown = services.names_offered(job)
+    if job.status != Status.DRY_RUN or not unknown:
+        messages.error(request, "Names: this import is not waiting for its names.")
+        return redirect("imports:did_import_job", pk=job.pk)
+    form = NamesForm(request.POST, unknown=unknown, reseller_id=job.reseller_id)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return redirect("imports:did_import_job", pk=job.pk)
+    try:
+        services.choose_names(job, form.choices())
+    except jobs.TooManyJobs as exc:
+        messages.error(request, str(exc))
+    return redirect("imports:did_import_job", pk=job.pk)
+
+
+@login_required
+def did_import_refused(request, pk):
+    """The dry run's refused rows as CSV, each with its reasons in a last column, Reason."""
+    job = _job(request, pk)
+    path = services.refused_path(Path(job.file_path))
+    if not path.is_file():
+        messages.error(request, "Refused rows: there are none to download; run the check again.")
+        return redirect("imports:did_import_job", pk=job.pk)
+    stem = Path(job.original_name).stem or "import"
+    return FileResponse(
+        open(path, "rb"),  # noqa: SIM115 - FileResponse closes it
+        as_attachment=True,
+        filename=f"{stem}-refused.csv",
+        content_type="text/csv; charset=utf-8",
+    )

@@ -16,6 +16,7 @@ A large import writes in statements of about ``WRITE_BATCH`` rows, so that its p
 from __future__ import annotations
 
 import psycopg
+from django.db.models import QuerySet
 from django.db.models.expressions import RawSQL
 
 from audit import services as audit
@@ -60,10 +61,11 @@ def write(run: Run, rep: ImportReport, actor: Actor) -> None:
     # The import's change set, named by its file: every write below (and the lifecycle's
     # status moves) adds its entries to it.
     who = audit.open_change_set(actor, "import", message=run.spec.label)
-    run.indexed = False
+    run.indexed = run.reused  # a kept plan has its index already, if it needs one
     create_new(run, rep, who)
     update_fields(run, who)
     move_statuses(run, rep, actor)
+    assign_new(run, rep, actor)
 
 
 def create_new(run: Run, rep: ImportReport, who: audit.ChangeSetRef) -> None:
@@ -80,7 +82,7 @@ def create_new(run: Run, rep: ImportReport, who: audit.ChangeSetRef) -> None:
                 WITH ins AS (
                     INSERT INTO {TABLE} (number, status, operator_id, reseller_id,
                         after_hold_status, tag, notes, hold_days, created_at, updated_at)
-                    SELECT number, status_t, op_final, op_res_final, ah_final, tag_final,
+                    SELECT number, status_create, op_final, op_res_final, ah_final, tag_final,
                            notes_final, hd_val, now(), now()
                     FROM imp_rows WHERE action = 'create' AND rn BETWEEN %s AND %s
                     ORDER BY rn
@@ -170,3 +172,60 @@ def move_statuses(run: Run, rep: ImportReport, actor: Actor) -> None:
             )
         )
         lifecycle.set_status(selection, target, actor=actor, strict=True)
+
+
+def assign_new(run: Run, rep: ImportReport, actor: Actor) -> None:
+    """The new DIDs the file gives as Active, Blocked or On Hold, created In Stock: assigned
+    to their account under their client's subscription, then blocked or held, each through
+    the lifecycle (which checks its rules again and writes the audit rows), one move per
+    account and subscription."""
+    if not rep.assigned:
+        return
+    run.progress(None, "Assigning DIDs", force=True)
+    groups = run.sql(
+        """SELECT acc_id, sub_id FROM imp_rows
+        WHERE action = 'create' AND assign_to IS NOT NULL GROUP BY 1, 2 ORDER BY 1, 2"""
+    ).fetchall()
+
+    def rows(where: str, params: list) -> QuerySet:
+        return DID.objects.filter(
+            number__in=RawSQL(
+                f"SELECT number FROM imp_rows WHERE action = 'create' AND {where}", params
+            )
+        )
+
+    for acc_id, sub_id in groups:
+        lifecycle.assign(
+            rows("assign_to IS NOT NULL AND acc_id = %s AND sub_id = %s", [acc_id, sub_id]),
+            account=acc_id,
+            subscription=sub_id,
+            actor=actor,
+        )
+    if rep.assigned.get(Status.BLOCKED.label):
+        lifecycle.block(rows("assign_to = %s", [Status.BLOCKED.value]), actor=actor)
+    if rep.assigned.get(Status.ON_HOLD.label):
+        held = [Status.ON_HOLD.value]
+        lifecycle.hold(rows("assign_to = %s AND hu_val IS NULL", held), actor=actor)
+        # A hold end from the file: the lifecycle's hold (until its time + the DID's hold
+        # days, else its package's) from the moment that ends it there, one call a moment.
+        starts = run.sql(
+            f"""SELECT DISTINCT r.hu_val - make_interval(days => COALESCE(d.hold_days,
+                   p.hold_days)) FROM imp_rows r
+            JOIN {TABLE} d ON d.number = r.number
+            JOIN subscriptions_subscription s ON s.id = d.subscription_id
+            JOIN packages_package p ON p.id = s.package_id
+            WHERE r.action = 'create' AND r.assign_to = %s AND r.hu_val IS NOT NULL""",
+            held,
+        ).fetchall()
+        for (start,) in starts:
+            selection = DID.objects.filter(
+                number__in=RawSQL(
+                    f"""SELECT r.number FROM imp_rows r JOIN {TABLE} d ON d.number = r.number
+                    JOIN subscriptions_subscription s ON s.id = d.subscription_id
+                    JOIN packages_package p ON p.id = s.package_id
+                    WHERE r.action = 'create' AND r.assign_to = %s AND r.hu_val
+                      - make_interval(days => COALESCE(d.hold_days, p.hold_days)) = %s""",
+                    [*held, start],
+                )
+            )
+            lifecycle.hold(selection, actor=actor, now=start)

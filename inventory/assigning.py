@@ -1,5 +1,6 @@
-"""Assigning DIDs to a client's account from the client's DIDs tab: resolve the ticked and
-typed numbers to In Stock DIDs of the client's reseller, then ``lifecycle.assign`` them.
+"""The client's DIDs tab: assigning DIDs to a client's account (resolve the ticked and typed
+numbers to In Stock DIDs of the client's reseller, then ``lifecycle.assign`` them), and the
+moves of several ticked DIDs of the client at once (block, activate, hold, release now).
 
 Status moves go through ``inventory.lifecycle`` only."""
 
@@ -104,3 +105,49 @@ def assign_dids(
         raise ClientError(f"Account and subscription must both be of client {client.name}.")
     selection = resolve_for_assign(client, user=user, ids=ids, spec=spec)
     return lifecycle.assign(selection.ids, account=account, subscription=subscription, actor=actor)
+
+
+# The moves the DIDs tab offers on ticked DIDs: the lifecycle's own bulk services.
+CLIENT_MOVES = {
+    "block": lifecycle.block,
+    "activate": lifecycle.activate,
+    "hold": lifecycle.hold,
+    "release": lifecycle.release_now,
+}
+
+
+def move_client_dids(
+    client: Client, *, action: str, ids, user, actor: Actor
+) -> lifecycle.MoveResult:
+    """Block, activate, hold or release now the ticked DIDs of ``client``: one set-based
+    lifecycle move, one change set. What the lifecycle refuses (a status that cannot make the
+    move, a subscription that is not active or full) and ticked DIDs that left the client
+    since the page was drawn are counted as refusals; the rest moves.
+
+    A ticked id the user may not see does not exist for this request (``DID.DoesNotExist``:
+    a 404), whoever's it is."""
+    if action not in CLIENT_MOVES:
+        raise ClientError(f"Action: “{action[:40]}” is not one of Block, Activate, Hold, Release.")
+    ids = sorted(set(ids))
+    if not ids:
+        raise ClientError("Tick at least one DID.")
+    if len(ids) > ASSIGN_MAX:
+        raise ClientError(f"Tick at most {ASSIGN_MAX:,} DIDs at once.")
+    visible = scoped(DID.objects.all(), user).filter(pk__in=ids)
+    found = dict(visible.values_list("pk", "client_id"))
+    if len(found) != len(ids):
+        raise DID.DoesNotExist("A ticked DID does not exist.")
+    left = sorted(pk for pk, owner in found.items() if owner != client.pk)
+    result = CLIENT_MOVES[action](visible.filter(client=client), actor=actor, strict=False)
+    if left:
+        examples = list(
+            DID.objects.filter(pk__in=left).order_by("id").values_list("number", flat=True)[:3]
+        )
+        result.refusals.append(
+            lifecycle.Refusal(
+                reason=f"ticked DIDs left {client.name} since the page was shown",
+                count=len(left),
+                examples=examples,
+            )
+        )
+    return result

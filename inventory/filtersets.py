@@ -12,10 +12,11 @@ from django.utils import timezone
 
 from accounts.tenancy import resellers_for, scoped
 from clients.models import Account, Client
-from config.limits import NAME_MAX, NUMBER_MAX
+from config.limits import AREA_CODE_MAX, NAME_MAX, NUMBER_MAX
 from core.filtersets import bounded_text
 from operators.models import Operator
 
+from . import geography
 from .choices import AfterHold, Status
 from .numbers import NUMBER
 
@@ -56,8 +57,16 @@ class DIDSearchForm(forms.Form):
             )
         return value
 
+    def clean_area_code(self):
+        value = (self.cleaned_data.get("area_code") or "").strip()
+        if value and not value.isdigit():
+            raise forms.ValidationError("use digits only, the ones after the calling code.")
+        return value
+
     def clean(self):
         data = super().clean()
+        if data.get("area_code") and not data.get("country") and "country" not in self.errors:
+            self.add_error("area_code", "choose a Country too: an area code is within one.")
         value = (data.get("did") or "").strip().replace(" ", "")
         match = data.get("did_match") or "exact"
         if not value:
@@ -115,6 +124,10 @@ class DIDFilterSet(df.FilterSet):
     did_match = df.ChoiceFilter(
         choices=MATCH_CHOICES, method="filter_noop", label="DID match", empty_label=None
     )
+    country = df.ChoiceFilter(
+        choices=geography.countries, method="filter_country", label="Country", empty_label="any"
+    )
+    area_code = bounded_text("Area code", AREA_CODE_MAX, method="filter_noop")
     after_hold = df.ChoiceFilter(
         field_name="after_hold_status",
         choices=AfterHold.choices,
@@ -138,6 +151,12 @@ class DIDFilterSet(df.FilterSet):
 
     def filter_noop(self, queryset, name, value):
         return queryset
+
+    def filter_country(self, queryset, name, value):
+        """A country (and area code) is a set of leading digits of the stored number: index
+        range scans of ``number``, with or without its ``+``."""
+        q = geography.number_q(value, self.form.cleaned_data.get("area_code") or "")
+        return queryset.filter(Value(False)) if q is None else queryset.filter(q)
 
     def filter_client(self, queryset, name, value):
         value = value.strip()

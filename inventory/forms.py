@@ -19,6 +19,7 @@ from operators.models import Operator
 from subscriptions.models import Subscription
 
 from . import lifecycle
+from .assigning import ASSIGN_MAX
 from .choices import AfterHold, Status
 from .models import DID
 from .numbers import NumberSpecError, parse
@@ -197,10 +198,26 @@ class MassEditForm(forms.Form):
         },
     )
     clear_hold_days = forms.BooleanField(required=False, label="Use package hold days")
+    # Move DIDs to another operator of the same reseller: the choices are the user's own
+    # operators; a DID of another reseller than the operator's is refused (counted on the
+    # confirmation, left unchanged).
+    operator = forms.ModelChoiceField(
+        queryset=Operator.objects.none(),
+        required=False,
+        label="Operator",
+        error_messages={"invalid_choice": "choose one of the operators in the list."},
+    )
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if user is not None:
+            self.fields["operator"].queryset = scoped(Operator.objects.all(), user)
 
     def changes(self) -> dict:
         data = self.cleaned_data
         out = {}
+        if data.get("operator") is not None:
+            out["operator_id"] = data["operator"].pk
         if data.get("after_hold"):
             out["after_hold_status"] = data["after_hold"]
         if data.get("clear_tag"):
@@ -221,7 +238,8 @@ class MassEditForm(forms.Form):
         data = super().clean()
         if not self.errors and not data.get("set_status") and not self.changes():
             raise forms.ValidationError(
-                "Choose at least one change: Set Status to, After Hold, Tag, Notes or Hold days."
+                "Choose at least one change: Set Status to, After Hold, Tag, Notes, Hold days "
+                "or Operator."
             )
         return data
 
@@ -252,6 +270,39 @@ class IdListField(forms.Field):
             return sorted({int(v) for v in value or []})
         except (TypeError, ValueError):
             raise forms.ValidationError("DIDs: a ticked DID is not valid.") from None
+
+
+class ClientDIDsMoveForm(forms.Form):
+    """Several ticked DIDs of a client's DIDs tab, and the move to make (``BULK_MOVES``)."""
+
+    BULK_MOVES = [
+        ("block", "Block", "blocked"),
+        ("activate", "Activate", "activated"),
+        ("hold", "Hold", "put On Hold"),
+        ("release", "Release", "released"),
+    ]
+
+    action = forms.ChoiceField(
+        label="Action",
+        choices=[(a, label) for a, label, _done in BULK_MOVES],
+        error_messages={
+            "required": "Action: choose Block, Activate, Hold or Release now.",
+            "invalid_choice": "Action: choose Block, Activate, Hold or Release now.",
+        },
+    )
+    ids = IdListField(label="DIDs", required=False)
+
+    def clean_ids(self):
+        ids = self.cleaned_data["ids"]
+        if not ids:
+            raise forms.ValidationError("DIDs: tick at least one DID.")
+        if len(ids) > ASSIGN_MAX or any(not 0 < i < 2**63 for i in ids):
+            raise forms.ValidationError(f"DIDs: tick at most {ASSIGN_MAX:,} DIDs at once.")
+        return ids
+
+    @property
+    def done(self) -> str:
+        return {a: past for a, _label, past in self.BULK_MOVES}[self.cleaned_data["action"]]
 
 
 class AssignDIDsForm(ServiceErrorMixin, forms.Form):
@@ -298,11 +349,26 @@ class AssignDIDsForm(ServiceErrorMixin, forms.Form):
             for s in subs
         }
         self.fields["account"].queryset = accounts.order_by("name", "id")
+        only = list(accounts.order_by()[:2])
+        if len(only) == 1:  # the only account is the one to assign to
+            self.fields["account"].initial = only[0].pk
+            self.fields["account"].empty_label = None
+        self.subscriptions = subs
+        for s in subs:
+            s.used = used.get(s.pk, 0)
+            s.full = s.used >= s.package.did_allowance
         self.fields["subscription"].queryset = active
         self.fields["subscription"].label_from_instance = lambda s: labels.get(s.pk, str(s))
         if len(subs) == 1:
             self.fields["subscription"].initial = subs[0].pk
             self.fields["subscription"].empty_label = None
+
+    def chosen_subscription(self, raw):
+        """The active subscription the tab works with: ``raw`` (a pk from the URL or the
+        form) if it is one of them, else the first with room, else the first; None if none."""
+        subs = self.subscriptions
+        picked = next((s for s in subs if str(s.pk) == str(raw or "")), None)
+        return picked or next((s for s in subs if not s.full), subs[0] if subs else None)
 
     def clean_numbers(self):
         text = self.cleaned_data.get("numbers") or ""

@@ -113,3 +113,13 @@ def update_outcome(
         parts.append(f"{text.count(edited, 'DID')} edited" + ("." if missing else ""))
     message = "Mass Edit: " + (" ".join(parts) if missing else ", ".join(parts) + ".")
     return Outcome(message, ok=not (missing or refusals), applied=applied)
+
+
+def move_outcome(result, done: str) -> Outcome:
+    """``result``: the ``MoveResult`` of a bulk move with ``strict=False``; ``done``: the move
+    in the past tense ("blocked"). "Blocked 3 DIDs." or "Blocked 2 DIDs. Refused 1: 1 On Hold
+    DID cannot become Blocked (4155550100)." """
+    msg = f"{done[:1].upper()}{done[1:]} {text.count(result.moved, 'DID')}."
+    if result.refusals:
+        msg += f" Refused {result.refused:,}: {_refused(result.refusals)}."
+    return Outcome(msg, ok=not result.refusals, applied=result.moved)

@@ -5,18 +5,21 @@ jobs."""
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from dataclasses import dataclass
 
 from django.db.models import Count
+from django.db.models.functions import Left
 from django.http import Http404, QueryDict
 
 from core.selectors import count_by
 from operators.models import Operator
 from subscriptions.models import Subscription
 
+from . import geography
 from .choices import Status
 from .filtersets import DIDFilterSet
-from .lifecycle.table import COUNTED_AGAINST_ALLOWANCE
+from .lifecycle.table import ASSIGNABLE, COUNTED_AGAINST_ALLOWANCE
 from .models import DID
 from .scoping import dids_for
 
@@ -46,6 +49,20 @@ def selection_for(user, search: QueryDict, ids=None):
     if qs.count() != len(ids):
         raise Http404("No such DID.")
     return qs
+
+
+def stock_to_assign(user, client, *, subscription=None, prefix="", tag="", limit=50):
+    """The first ``limit`` In Stock DIDs of ``client``'s reseller in number order that
+    ``subscription``'s package allows (its allowed tags; none: any tag), optionally starting
+    with ``prefix`` and of ``tag``. A prefix is a range scan of the number index."""
+    qs = dids_for(user).filter(reseller_id=client.reseller_id, status__in=ASSIGNABLE)
+    if prefix:
+        qs = qs.filter(number__startswith=prefix)
+    if tag:
+        qs = qs.filter(tag=tag)
+    if subscription is not None and subscription.package.allowed_tags:
+        qs = qs.filter(tag__in=subscription.package.allowed_tags)
+    return list(qs.order_by("number").only("id", "number", "tag")[:limit])
 
 
 # --------------------------------------------------------------------------- counts
@@ -81,6 +98,18 @@ def subscriptions_over_allowance(package) -> list[tuple[int, str, int]]:
     return sorted((sid, client, n) for sid, client, n in rows if n > package.did_allowance)
 
 
+def dids_per_country(user) -> list[tuple[str, int]]:
+    """DIDs per country (code; "" for numbers with no country, last of its count), most first:
+    one grouped query on the number's first ``geography.CHART_CHARS`` characters, each group
+    then named by the library."""
+    lead = Left("number", geography.CHART_CHARS)
+    rows = dids_for(user).order_by().annotate(lead=lead).values_list("lead").annotate(n=Count("id"))
+    totals: Counter[str] = Counter()
+    for digits, n in rows:
+        totals[geography.country_of_prefix(digits.lstrip("+"))] += n
+    return sorted(totals.items(), key=lambda kv: (-kv[1], not kv[0], kv[0]))
+
+
 def status_counts(qs) -> dict[str, int]:
     """DIDs of ``qs`` per status (``{status value: n}``): one grouped query."""
     return dict(qs.order_by().values_list("status").annotate(n=Count("id")))
@@ -94,6 +123,8 @@ class Dashboard:
     # The operators with the most DIDs, as (operator name, DIDs), at most ten.
     top_operators: list[tuple[str, int]]
     operators_total: int
+    # The ids of ``top_operators``, in the same order (Home's bars link to their DIDs).
+    top_operator_ids: list[int]
     # On Hold DIDs whose hold ends within a week, soonest first.
     ending: object
     ending_count: int
@@ -111,6 +142,7 @@ def dashboard(user, *, now, top: int = 10, days: int = 7) -> Dashboard:
         by_status=status_counts(dids),
         top_operators=[(names.get(pk, "?"), n) for pk, n in top_ops],
         operators_total=len(by_op),
+        top_operator_ids=[pk for pk, _n in top_ops],
         ending=ending.order_by("hold_until", "id")[:20],
         ending_count=ending.count(),
     )

@@ -232,32 +232,82 @@ def _check_values(*, tag: str = "", notes: str = "", hold_days: int | None = Non
         raise DIDValueError(problem)
 
 
-@lifecycle.retry_deadlock
-def update_dids(selection: Selection, changes: dict, *, actor: Actor) -> int:
-    """Set plain fields (after hold, tag, notes, hold days, operator) on the selected DIDs.
+def _edits(changes: dict) -> tuple[list[str], list, str, list]:
+    """The columns of an edit, their values, and the SQL that admits a row (alias ``o``)
+    only where a value really changes and, for an operator, only within its reseller."""
+    cols = list(changes)
+    values = [changes[c] for c in cols]
+    differs = " OR ".join(f"o.{c} IS DISTINCT FROM %s" for c in cols)
+    where = f"({differs})"
+    params = list(values)
+    if "operator_id" in changes:
+        # A DID's operator may change only within its reseller.
+        where += " AND o.reseller_id = (SELECT reseller_id FROM operators_operator WHERE id = %s)"
+        params.append(changes["operator_id"])
+    return cols, values, where, params
 
-    Only rows whose value really changes are touched and logged. Returns how many changed.
-    """
+
+def _checked(changes: dict) -> dict:
     unknown = set(changes) - set(EDITABLE_FIELDS)
     if unknown:
         raise ValueError(f"Not editable here: {', '.join(sorted(unknown))}")
     _check_values(**{k: v for k, v in changes.items() if k in ("tag", "notes", "hold_days")})
-    if not changes:
-        return 0
+    changes = dict(changes)
     if "after_hold_status" in changes:
         changes["after_hold_status"] = AfterHold(changes["after_hold_status"]).value
-    cols = list(changes)
+    return changes
+
+
+@dataclass
+class EditPreview:
+    """What ``update_dids`` would do to a selection: how many DIDs change, and (an operator
+    change) how many already have that operator and how many belong to another reseller
+    than the operator's, which nothing changes on."""
+
+    edited: int = 0
+    same_operator: int = 0
+    other_reseller: int = 0
+
+
+def preview_edits(selection: Selection, changes: dict) -> EditPreview:
+    """``update_dids``'s counts, without the change: one pass over the selection."""
+    changes = _checked(changes)
+    if not changes:
+        return EditPreview()
+    _cols, _values, where, params = _edits(changes)
+    sel_sql, sel_params = selection_sql(selection)
+    operator = changes.get("operator_id")
+    with connection.cursor() as cur:
+        cur.execute(
+            f"""
+            SELECT count(*) FILTER (WHERE {where}),
+                   count(*) FILTER (WHERE o.operator_id = %s),
+                   count(*) FILTER (WHERE o.reseller_id IS DISTINCT FROM
+                       (SELECT reseller_id FROM operators_operator WHERE id = %s))
+            FROM {TABLE} AS o WHERE o.id IN ({sel_sql})
+            """,
+            [*params, operator, operator, *sel_params],
+        )
+        edited, same, other = cur.fetchone()
+    if operator is None:
+        return EditPreview(edited=edited)
+    return EditPreview(edited=edited, same_operator=same, other_reseller=other)
+
+
+@lifecycle.retry_deadlock
+def update_dids(selection: Selection, changes: dict, *, actor: Actor) -> int:
+    """Set plain fields (after hold, tag, notes, hold days, operator) on the selected DIDs.
+
+    Only rows whose value really changes are touched and logged; a new operator only on the
+    DIDs of its own reseller (``preview_edits`` counts the others). Returns how many changed.
+    """
+    changes = _checked(changes)
+    if not changes:
+        return 0
+    cols, values, where, where_params = _edits(changes)
     assignments = ", ".join(f"{c} = %s" for c in cols)
-    differs = " OR ".join(f"o.{c} IS DISTINCT FROM %s" for c in cols)
     # One field: it is the one that differs; several: only those that differ are logged.
     before, after = audit.changed_sql("o", "t", cols, always=cols if len(cols) == 1 else ())
-    values = [changes[c] for c in cols]
-    extra = ""
-    extra_params: list = []
-    if "operator_id" in changes:
-        # A DID's operator may change only within its reseller.
-        extra = "AND t.reseller_id = (SELECT reseller_id FROM operators_operator WHERE id = %s)"
-        extra_params = [changes["operator_id"]]
     with transaction.atomic(), connection.cursor() as cur:
         lifecycle.roomy_hash()
         locked, sel_params = lifecycle.locked_rows(selection)
@@ -270,11 +320,11 @@ def update_dids(selection: Selection, changes: dict, *, actor: Actor) -> int:
             WITH changed AS (
                 UPDATE {TABLE} AS t SET {assignments}, updated_at = clock_timestamp()
                 FROM {locked} AS o
-                WHERE t.id = o.id AND ({differs}) {extra}
+                WHERE t.id = o.id AND {where}
                 RETURNING t.id, t.reseller_id, {before} AS before, {after} AS after
             ) {tail}
             """,
-            [*values, *sel_params, *values, *extra_params, *tail_params],
+            [*values, *sel_params, *where_params, *tail_params],
         )
         return cur.rowcount
 

@@ -15,6 +15,7 @@ class DIDTable(Table):
         Column("notes", "Notes", ("notes", "id"), keyset=False),
         Column("client", "Client", ("client", "id"), keyset=False),
         Column("reseller", "Reseller", ("reseller", "id")),
+        Column("country", "Country"),  # and region: inventory.geography, from the number
         Column("after_hold", "After Hold", ("after_hold_status", "id"), optional=True),
         Column("hold_until", "Hold until", ("hold_until", "id"), keyset=False, optional=True),
         Column("package", "Package", ("subscription", "id"), keyset=False, optional=True),

@@ -14,12 +14,13 @@ from django.views.decorators.http import require_POST
 
 from accounts.tenancy import is_admin, resellers_for, scoped
 from audit.services import Actor
+from config.limits import AREA_CODE_MAX
 from core import views as generic
 from jobs import services as jobs
 from jobs.models import Job
 from operators.models import Operator
 
-from . import lifecycle, outcomes
+from . import geography, lifecycle, outcomes
 from .choices import AfterHold, Status
 from .filtersets import DIDFilterSet
 from .forms import AssignForm, DIDEditForm, MassEditForm, NewDIDsForm
@@ -33,6 +34,7 @@ from .services import (
     delete_dids,
     edit_did,
     find_existing,
+    preview_edits,
     update_dids,
 )
 from .tables import DIDTable
@@ -70,13 +72,27 @@ class DIDListView(generic.ObjectListView):
             "fields": search_fields(request),
             "has_search": any(v for k, v in request.GET.items() if k in SEARCH_FIELDS),
             "base": reverse("inventory:did_list"),
-            "mass_choices": {"statuses": Status.choices, "after_hold": AfterHold.choices},
+            "mass_choices": {
+                "statuses": Status.choices,
+                "after_hold": AfterHold.choices,
+                "operators": mass_operators(request.user),
+            },
             "import_url": _reverse_or_none("imports:did_import"),
             "export_url": _reverse_or_none("inventory:did_export"),
         }
 
 
 SEARCH_FIELDS = [f for f in DIDFilterSet.base_filters if f != "did_match"]
+
+
+def mass_operators(user) -> list[tuple[int, str]]:
+    """Mass Edit's Operator choices: the user's operators (an admin's named with their
+    reseller, as a DID moves only to an operator of its own reseller)."""
+    rows = scoped(Operator.objects.all(), user).order_by("name", "id")
+    if is_admin(user):
+        pairs = rows.values_list("pk", "name", "reseller__name")
+        return [(pk, f"{name} ({reseller})") for pk, name, reseller in pairs]
+    return list(rows.values_list("pk", "name"))
 
 
 def search_fields(request):
@@ -105,7 +121,15 @@ def search_fields(request):
         "after_hold": [
             (v, label, v == data.get("after_hold", "")) for v, label in AfterHold.choices
         ],
-        **{k: data.get(k, "") for k in ("client", "account", "tag", "did", "hold_ends_before")},
+        "countries": [
+            (code, f"{name} ({code})" if name != code else code, code == data.get("country"))
+            for code, name in geography.countries()
+        ],
+        "area_code_max": AREA_CODE_MAX,
+        **{
+            k: data.get(k, "")
+            for k in ("client", "account", "tag", "did", "hold_ends_before", "area_code")
+        },
     }
 
 
@@ -317,6 +341,9 @@ class DIDBulkEditView(generic.BulkEditView):
         q = request.POST.get("q")
         return reverse("inventory:did_list") + (f"?{q}" if q else "")
 
+    def form_kwargs(self, request):
+        return {"user": request.user}
+
     @staticmethod
     def deleting(form) -> bool:
         return form.data.get("action") == "delete"
@@ -330,11 +357,19 @@ class DIDBulkEditView(generic.BulkEditView):
         status = form.cleaned_data.get("set_status")
         return lifecycle.preview_change_status(selection, status) if status else None
 
-    def confirm_context(self, request, selection, form):
+    def confirm_context(self, request, selection, form, preview):
         status = "" if self.deleting(form) else form.cleaned_data.get("set_status")
+        changes = {} if self.deleting(form) else form.changes()
+        operator = form.cleaned_data.get("operator") if changes.get("operator_id") else None
+        edits = preview_edits(selection, changes) if changes else None
+        # No dead end: a confirmation that would change nothing offers no active button.
+        will_change = (preview.moved if preview else 0) + (edits.edited if edits else 0)
         return {
             "action": "delete" if self.deleting(form) else "update",
-            "changes": {} if self.deleting(form) else form.changes(),
+            "changes": {k: v for k, v in changes.items() if k != "operator_id"},
+            "operator": operator,
+            "edits": edits,
+            "will_change": will_change,
             "status_label": Status(status).label if status else "",
         }
 

@@ -2,10 +2,10 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from audit.services import Actor, record
+from audit.services import Actor
 from config import text
 from core.previews import DeletePreview
-from core.services import create_named
+from core.services import create_named, delete_audited, rename_named
 
 from .models import Operator
 
@@ -27,6 +27,19 @@ def operator_create(*, name: str, reseller, actor: Actor) -> Operator:
     )
 
 
+def operator_rename(operator: Operator, *, name: str, actor: Actor) -> bool:
+    """Rename ``operator`` (its DIDs follow: they point at the row). False: same name."""
+    return rename_named(
+        operator,
+        OperatorError,
+        name=name,
+        noun="operator",
+        taken=f"{operator.reseller.name} already has an operator named “{{name}}”.",
+        actor=actor,
+        reseller_id=operator.reseller_id,
+    )
+
+
 def operator_delete_preview(operator: Operator) -> DeletePreview:
     """What deleting ``operator`` would do: refused while it owns DIDs."""
     count = operator.dids.count()
@@ -45,13 +58,9 @@ def operator_delete(operator: Operator, *, actor: Actor) -> None:
         preview = operator_delete_preview(op)
         if not preview.allowed:
             raise OperatorError(preview.refusal)
-        record(
-            actor,
-            action="delete",
-            object_type="operator",
-            object_id=op.pk,
-            object_repr=op.name,
+        delete_audited(
+            op,
+            actor=actor,
             reseller_id=op.reseller_id,
             before={"name": op.name, "reseller_id": op.reseller_id},
         )
-        op.delete()

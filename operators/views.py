@@ -3,6 +3,7 @@ configuration on ``core.views``; the rules live in ``operators.services``."""
 
 from accounts.tenancy import scoped
 from core import views as generic
+from core.forms import NameForm
 from inventory import selectors as inventory_selectors
 
 from . import services
@@ -38,6 +39,25 @@ class OperatorAddView(generic.ObjectEditView):
     def perform(self, form, *, actor, obj=None):
         op = services.operator_create(**form.cleaned_data, actor=actor)
         return op, f"Operator {op.name} created."
+
+
+class OperatorEditView(generic.ObjectEditView):
+    """Edit Operator: rename it. Another reseller's operator is a 404."""
+
+    queryset = Operator.objects.select_related("reseller")
+    scope = scoped
+    form_class = NameForm
+    template_name = "operators/form.html"
+    errors = (services.OperatorError,)
+    success_url = "operators:operator_list"
+
+    def form_kwargs(self, request, obj):
+        return {"instance": obj, "noun": "operator"}
+
+    def perform(self, form, *, actor, obj=None):
+        if not services.operator_rename(obj, name=form.cleaned_data["name"], actor=actor):
+            return obj, f"Operator {obj.name}: nothing to change.", "info"
+        return obj, f"Operator renamed to {obj.name}."
 
 
 class OperatorDeleteView(generic.ObjectDeleteView):

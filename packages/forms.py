@@ -59,6 +59,11 @@ class PackageForm(ServiceErrorMixin, forms.Form):
         },
     )
     reseller = reseller_field("package")
+    archived = forms.BooleanField(
+        label="Archived",
+        required=False,
+        help_text="An archived package takes no new subscriptions; its subscriptions go on.",
+    )
 
     def __init__(self, *args, user, instance: Package | None = None, **kwargs):
         if instance is not None and "initial" not in kwargs:
@@ -67,12 +72,14 @@ class PackageForm(ServiceErrorMixin, forms.Form):
                 "did_allowance": instance.did_allowance,
                 "allowed_tags": ", ".join(instance.allowed_tags),
                 "hold_days": instance.hold_days,
+                "archived": instance.archived,
             }
         super().__init__(*args, **kwargs)
         self.instance = instance
         if instance is not None:
             del self.fields["reseller"]
             return
+        del self.fields["archived"]  # a new package is not archived
         offer_resellers(self.fields["reseller"], user)
 
     def clean_allowed_tags(self) -> list[str]:

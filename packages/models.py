@@ -51,6 +51,10 @@ class Package(models.Model):
         ],
     )
 
+    # An archived package takes no new subscriptions (the form does not offer it, the service
+    # refuses it); its existing subscriptions and their DIDs carry on.
+    archived = models.BooleanField(default=False)
+
     class Meta:
         ordering = ["name"]
         constraints = [

@@ -21,7 +21,7 @@ from config.limits import (
 
 from .models import Package
 
-FIELDS = ("name", "did_allowance", "allowed_tags", "hold_days")
+FIELDS = ("name", "did_allowance", "allowed_tags", "hold_days", "archived")
 
 
 class PackageError(Exception):
@@ -44,6 +44,7 @@ def snapshot(package: Package) -> dict:
         "did_allowance": package.did_allowance,
         "allowed_tags": list(package.allowed_tags),
         "hold_days": package.hold_days,
+        "archived": package.archived,
         "reseller_id": package.reseller_id,
     }
 
@@ -109,10 +110,15 @@ def package_update(
     allowed_tags,
     hold_days: int,
     actor: Actor,
+    archived: bool | None = None,
 ) -> PackageResult:
     """Edit a package. Lowering the allowance below what an active subscription already uses
-    is allowed (its DIDs stay); the result names those subscriptions so the user is warned."""
+    is allowed (its DIDs stay); the result names those subscriptions so the user is warned.
+    ``archived``: True archives it (no new subscriptions), False takes it back, None keeps it.
+    """
     values = _clean(name, did_allowance, allowed_tags, hold_days)
+    if archived is not None:
+        values["archived"] = bool(archived)
     try:
         with transaction.atomic():
             locked = Package.objects.select_for_update().get(pk=package.pk)
@@ -139,3 +145,11 @@ def package_update(
         ) from exc
     lowered = after["did_allowance"] < before["did_allowance"]
     return PackageResult(locked, changed=True, allowance_lowered=lowered)
+
+
+def archived_refusal(package: Package) -> str:
+    """Why ``package`` takes no new subscription ("" when it does): the one message the form,
+    the service and the API give."""
+    if package.archived:
+        return f"Package: {package.name} is archived and takes no new subscriptions."
+    return ""

@@ -6,6 +6,7 @@ from clients.models import Client
 from config.limits import DATE_MAX, DATE_MIN, check_date
 from core.forms import ServiceErrorMixin, choice_field
 from packages.models import Package
+from packages.services import archived_refusal
 
 
 class SubscriptionForm(ServiceErrorMixin, forms.Form):
@@ -54,7 +55,9 @@ class SubscriptionForm(ServiceErrorMixin, forms.Form):
                 self.fields["client"].label_from_instance = lambda c: (
                     f"{c.name} ({c.reseller.name})"
                 )
-        self.fields["package"].queryset = packages
+        # An archived package is not offered; one posted anyway is named as archived.
+        self.archived = packages.filter(archived=True)
+        self.fields["package"].queryset = packages.filter(archived=False)
         if admin and client is None:
             self.fields["package"].label_from_instance = lambda p: f"{p.name} ({p.reseller.name})"
         self.fields["start_date"].initial = timezone.localdate()
@@ -65,6 +68,11 @@ class SubscriptionForm(ServiceErrorMixin, forms.Form):
 
     def clean(self):
         data = super().clean()
+        raw = str(self.data.get(self.add_prefix("package")) or "")
+        if "package" in self.errors and raw.isascii() and raw.isdigit() and len(raw) < 19:
+            archived = self.archived.filter(pk=int(raw)).first()
+            if archived is not None:
+                self.errors["package"] = self.error_class([archived_refusal(archived)])
         client = self.client or data.get("client")
         package = data.get("package")
         if client is not None and package is not None and package.reseller_id != client.reseller_id:
@@ -83,3 +91,35 @@ class SubscriptionForm(ServiceErrorMixin, forms.Form):
         if start and end and end < start:
             self.add_error("end_date", "End date: it cannot be before the start date.")
         return data
+
+
+class EndDateForm(ServiceErrorMixin, forms.Form):
+    """Edit a subscription: its end date (empty: no end). The service checks it against the
+    start date."""
+
+    end_date = forms.DateField(
+        label="End date",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="Empty: no end. The subscription expires after this day.",
+        error_messages={"invalid": "End date: enter a date as YYYY-MM-DD."},
+    )
+
+    def __init__(self, *args, instance=None, **kwargs):
+        if instance is not None and "initial" not in kwargs:
+            kwargs["initial"] = {"end_date": instance.end_date}
+        super().__init__(*args, **kwargs)
+        self.instance = instance
+        self.fields["end_date"].widget.attrs.update(
+            min=(instance.start_date if instance else DATE_MIN).isoformat(),
+            max=DATE_MAX.isoformat(),
+        )
+
+    def clean_end_date(self):
+        value = self.cleaned_data.get("end_date")
+        if message := check_date("End date", value):
+            raise forms.ValidationError(message)
+        start = self.instance.start_date if self.instance is not None else None
+        if value and start and value < start:
+            raise forms.ValidationError(f"End date: it cannot be before the start date {start}.")
+        return value

@@ -7,6 +7,7 @@ app_name = "subscriptions"
 urlpatterns = [
     path("", views.SubscriptionListView.as_view(), name="subscription_list"),
     path("new/", views.SubscriptionAddView.as_view(), name="subscription_add"),
+    path("<int:pk>/edit/", views.SubscriptionEditView.as_view(), name="subscription_edit"),
     path(
         "<int:pk>/cancel/",
         views.subscription_action,

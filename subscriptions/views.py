@@ -19,7 +19,7 @@ from inventory import selectors as inventory_selectors
 
 from . import services
 from .filtersets import SubscriptionFilterSet
-from .forms import SubscriptionForm
+from .forms import EndDateForm, SubscriptionForm
 from .models import Subscription
 from .tables import SubscriptionTable
 
@@ -71,6 +71,30 @@ class SubscriptionAddView(generic.ObjectEditView):
         data = {"client": self.parent, **form.cleaned_data}
         sub = services.subscription_create(**data, actor=actor)
         return sub, f"Subscription #{sub.pk} to {sub.package.name} created for {sub.client.name}."
+
+
+class SubscriptionEditView(generic.ObjectEditView):
+    """Edit a subscription's end date. Another reseller's subscription is a 404."""
+
+    form_class = EndDateForm
+    template_name = "subscriptions/form.html"
+    errors = (services.SubscriptionError,)
+
+    def get_queryset(self, request):
+        return _subscriptions(request.user)
+
+    @staticmethod
+    def success_url(sub):
+        return reverse("clients:client_detail", args=[sub.client_id])
+
+    def form_kwargs(self, request, obj):
+        return {"instance": obj}
+
+    def perform(self, form, *, actor, obj=None):
+        end = form.cleaned_data["end_date"]
+        if not services.subscription_set_end_date(obj, end_date=end, actor=actor):
+            return obj, f"{_label(obj)}: nothing to change.", "info"
+        return obj, f"{_label(obj)}: end date {'set to ' + str(end) if end else 'removed'}."
 
 
 def _back(request) -> str:

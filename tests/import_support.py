@@ -72,6 +72,8 @@ def spec(world, path, **kw) -> ImportSpec:
         mapping=info.mapping,
         reseller_id=world.reseller.pk,
         operator_id=world.operator.pk,
+        width=info.width,
+        encoding=info.encoding,
         **kw,
     )
 

@@ -9,6 +9,7 @@ import pytest
 from django.urls import reverse
 
 from audit.models import AuditRecord
+from clients.models import Account, Client
 from imports.models import ImportJob
 from inventory.choices import Status
 from inventory.models import DID
@@ -43,6 +44,13 @@ def _import(w):
         status=ImportJob.Status.DRY_RUN,
     )
     return {"pk": job.pk}
+
+
+def _import_with_names(w):
+    """A checked import whose dry run found a name that matches nothing (step 2's names)."""
+    pk = _import(w)["pk"]
+    ImportJob.objects.filter(pk=pk).update(counts={"unknown": {"operator": ["Ghost"]}})
+    return {"pk": pk}
 
 
 def _record(w):
@@ -81,6 +89,39 @@ API_ROWS = [
         "api:package_detail", lambda w: {"pk": w.package.pk}, method="patch", data={"hold_days": 9}
     ),
     ApiRow("api:subscription_detail", lambda w: {"pk": w.subscription.pk}),
+    # Issue 12: renames, deletes refused while DIDs are linked, a subscription's end date.
+    ApiRow(
+        "api:operator_detail", lambda w: {"pk": w.operator.pk}, method="patch", data={"name": "O"}
+    ),
+    ApiRow("api:client_detail", lambda w: {"pk": w.client.pk}, method="patch", data={"name": "C"}),
+    ApiRow(
+        "api:client_detail",
+        lambda w: {"pk": Client.objects.create(name="Spare", reseller=w.reseller).pk},
+        method="delete",
+        owner=(204,),
+    ),
+    ApiRow(
+        "api:account_detail", lambda w: {"pk": w.account.pk}, method="patch", data={"name": "a"}
+    ),
+    ApiRow(
+        "api:account_detail",
+        lambda w: {"pk": Account.objects.create(name="spare", client=w.client).pk},
+        method="delete",
+        owner=(204,),
+    ),
+    ApiRow(
+        "api:subscription_detail",
+        lambda w: {"pk": w.subscription.pk},
+        method="patch",
+        data={"end_date": "2027-01-31"},
+    ),
+    ApiRow(
+        "api:reseller_detail",
+        lambda w: {"pk": w.reseller.pk},
+        method="patch",
+        data={"name": "R"},
+        admin_only=True,
+    ),
     ApiRow("api:job_detail", _job),
     ApiRow("api:import_detail", _import),
     ApiRow("api:audit_detail", _record),
@@ -107,6 +148,12 @@ API_ROWS = [
         method="post",
     ),
     ApiRow("api:import_apply", _import, method="post", data={"mode": "valid"}),
+    ApiRow(
+        "api:import_names",
+        _import_with_names,
+        method="post",
+        data={"names": {"operator": {"Ghost": ""}}},
+    ),
 ]
 
 

@@ -189,7 +189,9 @@ def test_delete_preview_comes_from_the_service_and_a_refusal_is_an_error(as_a, w
     resp = as_a.get(f"/operators/{world.operator.pk}/delete/")
     preview = resp.context["preview"]
     assert not preview.allowed and preview.counts == {"DID": 1}
-    assert "It owns 1 DID;" in resp.content.decode()
+    html = resp.content.decode()
+    assert "owns 1 DID and cannot be deleted" in html
+    assert ">OK<" not in html  # no dead end: a refused delete offers no OK (issue 12)
     resp = as_a.post(f"/operators/{world.operator.pk}/delete/", follow=True)
     [message] = list(resp.context["messages"])
     assert message.level_tag == "error" and "owns 1 DID and cannot" in str(message)

@@ -84,14 +84,18 @@ def test_xls_import_from_the_fixture(as_importer):
     assert (first.tag, first.notes, first.after_hold_status) == ("xls", "from xls", "archive")
 
 
-def test_blank_and_short_rows_keep_their_row_numbers(world, tmp_path):
+def test_blank_rows_are_skipped_and_ragged_rows_are_refused_row_by_row(world, tmp_path):
     path = tmp_path / "ragged.csv"
     path.write_text("DID,Status,Tag\n800,reserved,a\n\n801\n,,\n80x,instock,b,extra\n")
 
     rep = services.check(spec(world, path))
 
-    assert (rep.rows, rep.created, rep.refused) == (3, 2, 1)
-    assert [refusal_text(e) for e in rep.errors] == ["Row 6, DID: “80x” is not a number"]
+    assert (rep.rows, rep.created, rep.refused) == (3, 1, 2)
+    ragged = ": check the delimiter and the quotes"
+    assert [refusal_text(e) for e in rep.errors] == [
+        f"Row 4: Row: 1 cell; the first row has 3{ragged}",
+        f"Row 6: Row: 4 cells; the first row has 3{ragged}; DID: “80x” is not a number",
+    ]
 
 
 def test_a_file_without_a_header_maps_the_did_column(world, tmp_path):

@@ -77,9 +77,7 @@ def test_the_reference_example_maps_its_columns_by_itself(client, company):
     choose_columns(client, job)
     job.refresh_from_db()
     assert (job.counts["created"], job.counts["refused"]) == (8, 1)
-    assert refusals(job) == [
-        "Row 3: DID 10 is new; new DIDs start Reserved, In Stock or Archive, not Active"
-    ]
+    assert refusals(job) == ["Row 3, Client: “Client 0 Orig” is not a client of yours"]
 
     job = apply(client, job, "valid")
     assert job.status == ImportJob.Status.DONE
@@ -165,7 +163,8 @@ def test_the_dry_run_counts_and_names_the_refused_rows_and_changes_nothing(as_im
         "Row 7: DID 201 is assigned (Active); cannot become In Stock",
         "Row 8: DID 300 is already on row 3",
         "Row 9, DID: not available",
-        "Row 11: DID 303 is new; new DIDs start Reserved, In Stock or Archive, not On Hold",
+        "Row 11: DID 303 is new and On Hold: give its Client, Account and Package, or a "
+        "status of Reserved, In Stock or Archive",
     ]
     page = as_importer.get(f"/dids/import/{job.pk}/").content.decode()
     assert "Row 6, Operator: no operator “X” of your reseller" in page
@@ -320,9 +319,9 @@ def test_an_admin_names_operators_with_the_reseller_column(client, world, other_
         ("blank.csv", b"\n\n  \n", "File: the file is empty; it has no rows."),
         ("dids.pdf", b"DID\n1\n", "File: “dids.pdf” is not a .csv, .xls or .xlsx file."),
         (
-            "latin1.csv",
-            "DID,Notes\n1,ok\n2,caf\xe9\n".encode("latin-1"),
-            "File: line 3 is not UTF-8 text (byte 0xE9 at position 6)",
+            "neither.csv",  # 0x81: not UTF-8, and no character of Windows-1252
+            b"DID,Notes\n1,ok\n2,caf\x81\n",
+            "File: this is not UTF-8 text; choose its encoding in step 1",
         ),
         ("nul.csv", b"DID\n1\x00\n", "File: line 2 contains a NUL byte"),
         ("fake.xlsx", b"DID\n1\n", "File: this is not an Excel .xlsx workbook"),

@@ -39,6 +39,18 @@ def _job(w):
     return Job.objects.create(kind=Job.Kind.CREATE_DIDS, user=w.user, reseller=w.reseller, total=1)
 
 
+def _spare_client(w):
+    from clients.models import Client
+
+    return Client.objects.create(name="Spare client", reseller=w.reseller)
+
+
+def _spare_account(w):
+    from clients.models import Account
+
+    return Account.objects.create(name="spare_acc", client=w.client)
+
+
 ROWS = [
     Row("home"),
     Row("inventory:did_list"),
@@ -90,6 +102,14 @@ ROWS = [
         method="post",
         owner=(302,),
     ),
+    Row("operators:operator_edit", lambda w: {"pk": w.operator.pk}),
+    Row(
+        "operators:operator_edit",
+        lambda w: {"pk": w.operator.pk},
+        method="post",
+        data={"name": "Op renamed"},
+        owner=(302,),
+    ),
     Row("jobs:job_list"),
     Row("jobs:job_detail", lambda w: {"pk": _job(w).pk}),
     Row("jobs:job_progress", lambda w: {"pk": _job(w).pk}),
@@ -101,10 +121,42 @@ ROWS = [
     Row("accounts:admin_add", admin_only=True),
     Row("accounts:reseller_detail", lambda w: {"pk": w.reseller.pk}, admin_only=True),
     Row("accounts:user_add", lambda w: {"pk": w.reseller.pk}, admin_only=True),
+    Row("accounts:reseller_edit", lambda w: {"pk": w.reseller.pk}, admin_only=True),
+    Row("accounts:user_edit", lambda w: {"pk": w.user.pk}, admin_only=True),
     # Clients, their accounts, Client Packages and the DIDs tab.
     Row("clients:client_list"),
     Row("clients:client_add"),
     Row("clients:client_detail", lambda w: {"pk": w.client.pk}),
+    Row("clients:client_edit", lambda w: {"pk": w.client.pk}),
+    Row(
+        "clients:client_edit",
+        lambda w: {"pk": w.client.pk},
+        method="post",
+        data={"name": "Client renamed"},
+        owner=(302,),
+    ),
+    Row("clients:client_delete", lambda w: {"pk": _spare_client(w).pk}),
+    Row(
+        "clients:client_delete",
+        lambda w: {"pk": _spare_client(w).pk},
+        method="post",
+        owner=(302,),
+    ),
+    Row("clients:account_edit", lambda w: {"pk": w.account.pk}),
+    Row(
+        "clients:account_edit",
+        lambda w: {"pk": w.account.pk},
+        method="post",
+        data={"name": "acc_renamed"},
+        owner=(302,),
+    ),
+    Row("clients:account_delete", lambda w: {"pk": _spare_account(w).pk}),
+    Row(
+        "clients:account_delete",
+        lambda w: {"pk": _spare_account(w).pk},
+        method="post",
+        owner=(302,),
+    ),
     Row("clients:account_add", lambda w: {"pk": w.client.pk}),
     Row(
         "clients:account_add",
@@ -131,6 +183,13 @@ ROWS = [
             "subscription": w.subscription.pk,
             "ids": [w.did().pk],
         },
+        owner=(302,),
+    ),
+    Row(
+        "clients:did_bulk",
+        lambda w: {"pk": w.client.pk},
+        method="post",
+        data=lambda w: {"action": "block", "ids": [w.did(Status.ACTIVE).pk]},
         owner=(302,),
     ),
     Row(
@@ -171,6 +230,14 @@ ROWS = [
     # Subscriptions (Client Packages).
     Row("subscriptions:subscription_list"),
     Row("subscriptions:subscription_add"),
+    Row("subscriptions:subscription_edit", lambda w: {"pk": w.subscription.pk}),
+    Row(
+        "subscriptions:subscription_edit",
+        lambda w: {"pk": w.subscription.pk},
+        method="post",
+        data={"end_date": "2027-01-31"},
+        owner=(302,),
+    ),
     Row(
         "subscriptions:subscription_cancel",
         lambda w: {"pk": w.subscription.pk},

@@ -5,7 +5,7 @@ tenancy 404."""
 import datetime as dt
 import itertools
 
-from clients.models import Client
+from clients.models import Account, Client
 from inventory.choices import Status
 from inventory.models import DID
 from operators.models import Operator
@@ -28,10 +28,13 @@ def unique(prefix: str) -> str:
     return f"{prefix} {next(_seq)}"
 
 
-class TestOperatorViews(ListCase, AddCase, DeleteCase, RefusedDeleteCase):
+class TestOperatorViews(ListCase, AddCase, EditCase, DeleteCase, RefusedDeleteCase):
     app, model_name, model = "operators", "operator", Operator
     invalid_data = {"name": ""}
     invalid_field = "name"
+
+    def edit_data(self, world, obj):
+        return {"name": unique("Renamed")}
 
     def make(self, world):
         return Operator.objects.create(name=unique("Op"), reseller=world.reseller)
@@ -66,7 +69,7 @@ class TestPackageViews(ListCase, AddCase, EditCase):
         return {"name": unique("Silver"), "did_allowance": "5", "hold_days": "7"}
 
 
-class TestClientViews(ListCase, AddCase):
+class TestClientViews(ListCase, AddCase, EditCase, DeleteCase, RefusedDeleteCase):
     app, model_name, model = "clients", "client", Client
     invalid_data = {"name": ""}
     invalid_field = "name"
@@ -74,8 +77,29 @@ class TestClientViews(ListCase, AddCase):
     def make(self, world):
         return Client.objects.create(name=unique("Client"), reseller=world.reseller)
 
+    def edit_data(self, world, obj):
+        return {"name": unique("Renamed")}
+
+    def make_undeletable(self, world):
+        return world.did(Status.ON_HOLD).client  # a DID is still linked to it
+
     def valid_data(self, world):
         return {"name": unique("Acme"), "reseller": world.reseller.pk}
+
+
+class TestAccountViews(EditCase, DeleteCase, RefusedDeleteCase):
+    app, model_name, model = "clients", "account", Account
+    invalid_data = {"name": "x" * 151}
+    invalid_field = "name"
+
+    def make(self, world):
+        return Account.objects.create(name=unique("acc"), client=world.client)
+
+    def edit_data(self, world, obj):
+        return {"name": unique("acc_renamed")}
+
+    def make_undeletable(self, world):
+        return world.did(Status.ACTIVE).account
 
 
 class TestSubscriptionViews(ListCase, AddCase):

@@ -28,6 +28,14 @@
       scope.textContent = n ? "Applies to the " + n + " selected DIDs." : "Select DIDs in the table first.";
     }
     if (banner) banner.hidden = !(pageBox && pageBox.checked && boxes.length);
+    // No dead end: with nothing selected, Update and Delete are disabled (and say why).
+    var none = !n && !(allMatching && allMatching.value === "1");
+    ["mass-update", "mass-delete"].forEach(function (id) {
+      var b = document.getElementById(id);
+      if (!b) return;
+      b.disabled = none;
+      b.title = none ? "Select DIDs in the table first." : "";
+    });
   }
   function setAllMatching(on) {
     if (!allMatching) return;
