@@ -19,30 +19,37 @@ def _row(page, did: DID):
     return page.locator(f'#did-table tbody tr[data-id="{did.pk}"]')
 
 
-def test_history_icon_opens_the_audit_log_of_that_did(page, world, login):
+def test_history_icon_opens_the_timeline_of_that_did(page, world, login):
     did = world.did(Status.BLOCKED)  # create, assign, block: through the services
     neighbour = world.did(Status.ACTIVE)  # its records must not show up
     login(page, "user-A", "pw-A")
     page.goto("/dids/")
 
     _row(page, did).locator("a.history").click()
-    expect(page).to_have_url(re.compile(rf"/audit/\?object_type=did&object_id={did.pk}$"))
+    expect(page).to_have_url(re.compile(rf"/dids/{did.pk}/history/$"))
     expect(page.get_by_role("heading", level=1)).to_have_text(f"History of DID {did.number}")
-    expect(page.locator("main")).to_contain_text(
-        f"Filtered: object_type = did, object_id = {did.pk}"
+    events = page.locator("#did-timeline li.event")
+    expect(events.locator(".sentence")).to_have_text(
+        [
+            "Created In Stock",
+            "Assigned to Client A | acc_A under package Pack A",
+            "Blocked",
+        ]
     )
+    expect(events.nth(2)).to_contain_text("Status: Active → Blocked")
+    expect(events.nth(1)).to_contain_text("Account: — → Client A | acc_A")
+    expect(events.first).to_contain_text("Operator: — → Op A")
+    expect(events.first).to_contain_text("by user-A")
+    expect(page.locator("#did-timeline")).not_to_contain_text(neighbour.number)
+    assert AuditRecord.objects.filter(object_type="did", object_id=did.pk).count() == 3
 
-    records = AuditRecord.objects.filter(object_type="did", object_id=did.pk).order_by("-id")
-    actions = list(records.values_list("action", flat=True))
-    assert actions == ["block", "assign", "create"]
-    rows = page.locator("#audit-table tbody tr")
-    expect(rows).to_have_count(3)
-    expect(rows.locator("td:nth-child(3)")).to_have_text(actions)
-    expect(rows.locator("td:nth-child(4)")).to_have_text([f"did {did.number}"] * 3)
-    expect(rows.locator("td:nth-child(2)")).to_have_text(["user-A"] * 3)
-    expect(rows.first.locator("td:nth-child(5)")).to_contain_text("status: active")
-    expect(rows.first.locator("td:nth-child(6)")).to_contain_text("status: blocked")
-    expect(page.locator("#audit-table")).not_to_contain_text(neighbour.number)
+    # Each event links to its change set.
+    events.nth(1).locator("a.change-set").click()
+    expect(page).to_have_url(re.compile(r"/audit/change-sets/[0-9a-f-]{36}/$"))
+    expect(page.locator("#cs-user")).to_have_text("user-A")
+    expect(page.locator("#cs-entries")).to_contain_text(
+        "Assigned to Client A | acc_A under package Pack A"
+    )
 
 
 def test_other_resellers_dids_are_invisible_and_404(page, world, other_world, login):
@@ -102,6 +109,6 @@ def test_edit_a_did_offers_only_legal_moves_and_blocks_it(page, world, login):
     assert did.status == Status.BLOCKED
     assert did.account_id == world.account.pk  # still assigned to its account
     last = AuditRecord.objects.filter(object_type="did", object_id=did.pk).latest("id")
-    # The page's save is one "edit" change set; its entry is the status move.
+    # The page's save is one "edit" change set; its entry holds the status move.
     assert (last.action, last.username) == ("edit", "user-A")
     assert (last.before["status"], last.after["status"]) == ("active", "blocked")
