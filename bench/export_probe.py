@@ -1,7 +1,7 @@
-"""Measures one CSV export in a fresh process: wall time and peak memory.
+"""Measures one export in a fresh process: wall time and peak memory.
 
     python -m bench.export_probe view <url> <user id>   # GET through django.test.Client
-    python -m bench.export_probe job <user id>           # the background export job's work
+    python -m bench.export_probe job <user id> [xlsx]    # the background export job's work
     python -m bench.export_probe copy                    # COPY (SELECT ...) TO STDOUT
 
 Prints one JSON line: seconds, bytes, lines, status, rss_before_mb, peak_mb, peak_growth_mb.
@@ -71,19 +71,20 @@ def _view(url: str, user_id: int) -> dict:
     }
 
 
-def _job(user_id: int) -> dict:
+def _job(user_id: int, fmt: str = "csv") -> dict:
     """What a big export is: the page hands it to a job, and the worker writes its file
-    (``jobs.services.run``, here in this process). The job and its file are removed after."""
+    (``jobs.services.run``, here in this process). The job and its file are removed after.
+    An XLSX file has no lines to count: ``lines`` is then the rows the job says it wrote."""
     from accounts.models import User
     from jobs import services
     from jobs.models import Job
 
     user = User.objects.get(pk=user_id)
     job = Job.objects.create(
-        kind=Job.Kind.EXPORT_CSV,
+        kind=Job.Kind.EXPORT_XLSX if fmt == "xlsx" else Job.Kind.EXPORT_CSV,
         user=user,
         reseller_id=user.reseller_id,
-        params={"q": "", "file_name": "benchmark.csv"},
+        params={"q": "", "file_name": f"benchmark.{fmt}"},
     )
     rss = _rss_mb()
     t0 = time.perf_counter()
@@ -96,6 +97,8 @@ def _job(user_id: int) -> dict:
             for chunk in iter(lambda: f.read(1 << 20), b""):
                 size += len(chunk)
                 lines += chunk.count(b"\n")
+        if fmt == "xlsx":
+            lines = job.total + 1  # the header row
     result = {
         "status": 200 if job.status == Job.Status.DONE else 500,
         "streaming": False,
@@ -133,7 +136,7 @@ def main(argv: list[str]) -> None:
     if argv[0] == "view":
         result = _view(argv[1], int(argv[2]))
     elif argv[0] == "job":
-        result = _job(int(argv[1]))
+        result = _job(int(argv[1]), *argv[2:3])
     else:
         result = _copy()
     result["peak_mb"] = _peak_mb()

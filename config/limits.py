@@ -26,6 +26,12 @@ NUMBER_MAX = 32  # a DID: an optional "+" and digits
 AREA_CODE_MAX = 8  # the Area code of an Advanced Search: digits after the calling code
 EMAIL_MAX = 254
 
+# Saved searches of the DID Inventory: a name, the search's query string, and how many one
+# user may keep.
+SAVED_SEARCH_NAME_MAX = 100
+SAVED_SEARCH_QUERY_MAX = 2_000
+SAVED_SEARCHES_PER_USER = 50
+
 # A subscription's start and end dates.
 DATE_MIN = dt.date(2000, 1, 1)
 DATE_MAX = dt.date(2999, 12, 31)

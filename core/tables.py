@@ -83,14 +83,20 @@ class Table:
         return SortChoice(sorts[key], descending, ("-" if descending else "") + key, notice)
 
     @classmethod
-    def headers(cls, choice: SortChoice, link, shown_optional=(), hidden=()) -> list[dict]:
+    def headers(
+        cls, choice: SortChoice, link, shown_optional=(), hidden=(), visible=None
+    ) -> list[dict]:
         """The table's header cells: label, and for a sortable column its link (``link`` makes
         a URL from a sort value: the same search with that sort), whether it is the active sort
         and in which direction. A click on the active column reverses it. Columns in
-        ``hidden`` are left out (a column only some users see)."""
+        ``hidden`` are left out (a column only some users see); with ``visible`` (the keys a
+        user chose), only those are shown."""
         cells = []
         for c in cls.columns:
-            if (c.optional and c.key not in shown_optional) or c.key in hidden:
+            if visible is not None:
+                if c.key not in visible:
+                    continue
+            elif (c.optional and c.key not in shown_optional) or c.key in hidden:
                 continue
             active = c.sortable and c.key == choice.sort.key
             cell = {"key": c.key, "label": c.label, "sortable": c.sortable, "active": active}
@@ -104,3 +110,12 @@ class Table:
     @classmethod
     def optional_columns(cls) -> dict[str, str]:
         return {c.key: c.label for c in cls.columns if c.optional}
+
+    @classmethod
+    def keys(cls) -> list[str]:
+        return [c.key for c in cls.columns]
+
+    @classmethod
+    def default_columns(cls, hidden=()) -> list[str]:
+        """The columns a user who never chose sees: all but the optional ones and ``hidden``."""
+        return [c.key for c in cls.columns if not c.optional and c.key not in hidden]

@@ -61,7 +61,14 @@ def query(params: QueryDict, drop=(), **extra) -> str:
 
 
 def list_context(
-    request, qs, table: type[Table], *, sizes=PAGE_SIZES, default_sort=None, hidden=()
+    request,
+    qs,
+    table: type[Table],
+    *,
+    sizes=PAGE_SIZES,
+    default_sort=None,
+    hidden=(),
+    visible=None,
 ):
     """One page of ``qs`` as the shared list partials show it: ``page`` (``core.paging.Page``;
     None when ``qs`` is None: a search that is not valid lists nothing), ``nav``
@@ -84,8 +91,9 @@ def list_context(
         "page": page,
         "nav": nav,
         "headers": table.headers(
-            choice, lambda value: "?" + query(params, sort=value), shown, hidden
+            choice, lambda value: "?" + query(params, sort=value), shown, hidden, visible
         ),
+        "visible": visible,
         "shown": shown,
         "optional_columns": table.optional_columns(),
         "sort_value": choice.value,
@@ -145,6 +153,11 @@ class ObjectListView(ScopedMixin, View):
     def hidden_columns(self, request) -> set[str]:
         return set()  # columns this user does not see (e.g. Reseller, to a reseller's user)
 
+    def visible_columns(self, request) -> list[str] | None:
+        """The columns this user chose to see (a column chooser), or None: the table's
+        own rule (optional columns ticked in the URL, ``hidden_columns`` left out)."""
+        return None
+
     def page_queryset(self, qs):
         """The rows of one page as the page query reads them (e.g. names by prefetch)."""
         return qs
@@ -168,6 +181,7 @@ class ObjectListView(ScopedMixin, View):
             sizes=self.page_sizes,
             default_sort=self.default_sort(request.GET),
             hidden=self.hidden_columns(request),
+            visible=self.visible_columns(request),
         )
         rows = context["page"].rows if context["page"] else []
         self.decorate(request, rows)

@@ -233,12 +233,17 @@ def the_dids(job: Job) -> str:
     return job.back_url or reverse("inventory:did_list")
 
 
+# A user's exports run one at a time: four big ones at once held the worker and the database
+# for minutes.
+EXPORTS = "export"
+
+
 def register() -> None:
-    for kind, handler, produced in (
-        (Job.Kind.CREATE_DIDS, run_create_dids, the_dids),
-        (Job.Kind.MASS_EDIT, run_mass_edit, the_dids),
-        (Job.Kind.EXPORT_XLSX, run_export_xlsx, None),  # the file: the job page offers it
-        (Job.Kind.EXPORT_CSV, run_export_csv, None),
+    for kind, handler, produced, group in (
+        (Job.Kind.CREATE_DIDS, run_create_dids, the_dids, ""),
+        (Job.Kind.MASS_EDIT, run_mass_edit, the_dids, ""),
+        (Job.Kind.EXPORT_XLSX, run_export_xlsx, None, EXPORTS),  # the job page offers the file
+        (Job.Kind.EXPORT_CSV, run_export_csv, None, EXPORTS),
     ):
         registry.register(
             kind,
@@ -247,4 +252,5 @@ def register() -> None:
             user_errors=USER_ERRORS,
             produced=produced,
             produced_label="DID Inventory",
+            one_at_a_time=group,
         )

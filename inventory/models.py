@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -9,6 +10,8 @@ from config.limits import (
     HOLD_DAYS_MIN,
     NOTES_MAX,
     NUMBER_MAX,
+    SAVED_SEARCH_NAME_MAX,
+    SAVED_SEARCH_QUERY_MAX,
     TAG_MAX,
     length_message,
     range_message,
@@ -175,3 +178,50 @@ class DID(models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+
+class SavedSearch(models.Model):
+    """An Advanced Search of the DID Inventory kept under a name: the list's query string
+    (its search fields and sort, checked by ``DIDFilterSet`` when saved). Its owner opens,
+    renames and deletes it; ``shared``, every user of the owner's reseller (platform admins:
+    every admin) sees it next to Advanced Search too. ``reseller`` is the owner's, copied so
+    that the shared ones of a reseller are one indexed lookup."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    reseller = models.ForeignKey(
+        "accounts.Reseller", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    name = models.CharField(max_length=SAVED_SEARCH_NAME_MAX)
+    query = models.CharField(max_length=SAVED_SEARCH_QUERY_MAX)
+    shared = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "name"], name="saved_search_user_name"),
+        ]
+        indexes = [
+            models.Index(
+                fields=["reseller", "name"],
+                name="saved_search_shared",
+                condition=Q(shared=True),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ColumnChoice(models.Model):
+    """The DID Inventory columns a user chose to see (keys of ``DIDTable.columns``, in the
+    table's order). No row: the default (``inventory.selectors.default_columns``)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    columns = models.JSONField(default=list)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"Columns of user {self.user_id}"

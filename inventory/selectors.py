@@ -8,7 +8,7 @@ import datetime as dt
 from collections import Counter
 from dataclasses import dataclass
 
-from django.db.models import Count
+from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import Left
 from django.http import Http404, QueryDict
 
@@ -20,7 +20,7 @@ from . import geography
 from .choices import Status
 from .filtersets import DIDFilterSet
 from .lifecycle.table import ASSIGNABLE, COUNTED_AGAINST_ALLOWANCE
-from .models import DID
+from .models import DID, ColumnChoice, SavedSearch
 from .scoping import dids_for
 
 
@@ -49,6 +49,62 @@ def selection_for(user, search: QueryDict, ids=None):
     if qs.count() != len(ids):
         raise Http404("No such DID.")
     return qs
+
+
+def search_errors(filterset) -> str:
+    """A search's errors as one message, each naming its field ("DID: ...")."""
+    parts = []
+    for name, errors in filterset.errors.items():
+        field = filterset.form.fields.get(name)
+        label = field.label if field is not None and field.label else name
+        for error in errors:
+            parts.append(error if error.startswith(f"{label}:") else f"{label}: {error}")
+    return " ".join(parts)
+
+
+# --------------------------------------------------------------------------- saved searches
+
+# What a saved search keeps of the list's URL: the Advanced Search fields and the sort and
+# page size (not the page it was on).
+SAVED_KEYS = (*DIDFilterSet.base_filters, "sort", "per_page")
+
+
+def search_query(data: QueryDict) -> str:
+    """The part of a DID Inventory query string that a saved search keeps, empty values
+    left out, in a stable order."""
+    kept = QueryDict(mutable=True)
+    for key in SAVED_KEYS:
+        values = [v for v in data.getlist(key) if v.strip()]
+        if values:
+            kept.setlist(key, values)
+    return kept.urlencode()
+
+
+def saved_searches_for(user) -> QuerySet[SavedSearch]:
+    """The saved searches ``user`` sees: their own, and those shared within their reseller
+    (a platform admin: those other admins shared). Never another reseller's."""
+    if not getattr(user, "is_authenticated", False):
+        return SavedSearch.objects.none()
+    reseller_id = getattr(user, "reseller_id", None)
+    shared = Q(shared=True) & (
+        Q(reseller__isnull=True) if reseller_id is None else Q(reseller_id=reseller_id)
+    )
+    return SavedSearch.objects.filter(Q(user=user) | shared)
+
+
+def own_saved_searches(user) -> QuerySet[SavedSearch]:
+    """The saved searches ``user`` may rename and delete: their own."""
+    if not getattr(user, "is_authenticated", False):
+        return SavedSearch.objects.none()
+    return SavedSearch.objects.filter(user=user)
+
+
+def chosen_columns(user) -> list[str] | None:
+    """The DID Inventory columns ``user`` chose to see, or None (never chose: the default)."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    row = ColumnChoice.objects.filter(user=user).values_list("columns", flat=True).first()
+    return list(row) if row is not None else None
 
 
 def stock_to_assign(user, client, *, subscription=None, prefix="", tag="", limit=50):

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_export
+from . import views, views_export, views_saved
 
 app_name = "inventory"
 
@@ -14,4 +14,17 @@ urlpatterns = [
     path("<int:pk>/delete/", views.DIDDeleteView.as_view(), name="did_delete"),
     path("<int:pk>/history/", views.did_history, name="did_history"),
     path("export/", views_export.did_export, name="did_export"),
+    path("columns/", views_saved.did_columns, name="did_columns"),
+    path("searches/", views_saved.saved_search_list, name="saved_search_list"),
+    path("searches/<int:pk>/", views_saved.saved_search_open, name="saved_search_open"),
+    path(
+        "searches/<int:pk>/rename/",
+        views_saved.saved_search_rename_view,
+        name="saved_search_rename",
+    ),
+    path(
+        "searches/<int:pk>/delete/",
+        views_saved.saved_search_delete_view,
+        name="saved_search_delete",
+    ),
 ]

@@ -8,13 +8,14 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
+from django.db.models import F
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_POST
 
 from accounts.tenancy import is_admin, resellers_for, scoped
 from audit.services import Actor
-from config.limits import AREA_CODE_MAX
+from config.limits import AREA_CODE_MAX, SAVED_SEARCH_NAME_MAX
 from core import views as generic
 from jobs import services as jobs
 from jobs.models import Job
@@ -25,6 +26,7 @@ from .choices import AfterHold, Status
 from .filtersets import DIDFilterSet
 from .forms import AssignForm, DIDEditForm, MassEditForm, NewDIDsForm
 from .scoping import dids_for
+from .selectors import chosen_columns, saved_searches_for
 from .services import (
     DIDsExist,
     StaleDID,
@@ -67,8 +69,18 @@ class DIDListView(generic.ObjectListView):
     def default_sort(self, params):
         return DIDTable.default_for(params)
 
+    def visible_columns(self, request):
+        if not hasattr(self, "_columns"):
+            self._columns = columns_for(request.user)
+        return self._columns
+
     def extra_context(self, request):
+        visible = self.visible_columns(request)
         return {
+            "column_choices": [(c.key, c.label, c.key in visible) for c in DIDTable.columns],
+            "saved_searches": saved_searches_menu(request.user),
+            "saved_name_max": SAVED_SEARCH_NAME_MAX,
+            "export_query": generic.query(request.GET, drop=("per_page", "show")),
             "fields": search_fields(request),
             "has_search": any(v for k, v in request.GET.items() if k in SEARCH_FIELDS),
             "base": reverse("inventory:did_list"),
@@ -83,6 +95,25 @@ class DIDListView(generic.ObjectListView):
 
 
 SEARCH_FIELDS = [f for f in DIDFilterSet.base_filters if f != "did_match"]
+# Saved searches listed in the DID Inventory's menu; the rest are on their own page.
+SAVED_IN_MENU = 30
+
+
+def columns_for(user) -> list[str]:
+    """The DID Inventory columns ``user`` sees: those they chose (kept per user), or the
+    default: every column but the optional ones, and the Reseller column only for platform
+    admins (a reseller's user sees only their own reseller)."""
+    chosen = chosen_columns(user)
+    if chosen is not None:
+        keys = DIDTable.keys()
+        chosen = [k for k in chosen if k in keys]  # a column since removed from the table
+        if chosen:
+            return chosen
+    return DIDTable.default_columns(hidden=() if is_admin(user) else ("reseller",))
+
+
+def saved_searches_menu(user):
+    return saved_searches_for(user).annotate(owner_name=F("user__username"))[:SAVED_IN_MENU]
 
 
 def mass_operators(user) -> list[tuple[int, str]]:

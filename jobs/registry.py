@@ -11,6 +11,8 @@ registers, from its ``AppConfig.ready()``, ``register(kind, handler, label=..., 
 * ``produced(job)``: the URL of what a finished job produced (its file needs none);
 * ``unit``: what a job's ``done`` and ``total`` count ("DIDs"; "" when they are only a
   measure of the work, shown as a percentage);
+* ``one_at_a_time``: a group name (e.g. "export"): a user may have only one job of the
+  kinds of that group waiting or running at a time (``jobs.services.reserve_slot``);
 * ``on_end(job)``: called, in a transaction of its own, when a job of that kind ends without
   its handler's outcome (it failed, its worker stopped, or it was cancelled), so the app
   can put its own record of the work (an import's page) back in step.
@@ -42,6 +44,7 @@ class Registration:
     produced_label: str = "Open"
     on_end: Callable | None = None
     unit: str = "DIDs"
+    one_at_a_time: str = ""
 
     def is_user_error(self, exc: BaseException) -> bool:
         return bool(self.user_errors) and isinstance(exc, self.user_errors)
@@ -60,10 +63,19 @@ def register(
     produced_label: str = "Open",
     on_end: Callable | None = None,
     unit: str = "DIDs",
+    one_at_a_time: str = "",
 ) -> Registration:
     """Register ``handler`` for jobs of ``kind`` (again: replaces the registration)."""
     entry = Registration(
-        str(kind), handler, label, tuple(user_errors), produced, produced_label, on_end, unit
+        str(kind),
+        handler,
+        label,
+        tuple(user_errors),
+        produced,
+        produced_label,
+        on_end,
+        unit,
+        one_at_a_time,
     )
     KINDS[entry.kind] = entry
     return entry
@@ -80,3 +92,12 @@ def handler_for(kind: str) -> Registration:
 def label_for(kind: str, default: str = "") -> str:
     entry = KINDS.get(str(kind))
     return entry.label if entry is not None else (default or str(kind))
+
+
+def kinds_one_at_a_time(kind: str) -> list[str]:
+    """The kinds of which a user may run one at a time with ``kind`` (its group's, ``kind``
+    included); [] when ``kind`` has no such group."""
+    entry = KINDS.get(str(kind))
+    if entry is None or not entry.one_at_a_time:
+        return []
+    return [k for k, e in KINDS.items() if e.one_at_a_time == entry.one_at_a_time]

@@ -42,3 +42,16 @@ def active_jobs(user) -> int:
     imports alike)."""
     waiting = Job.objects.filter(user=user, status__in=[Job.Status.QUEUED, Job.Status.RUNNING])
     return waiting.count()
+
+
+def active_job_of(user, kinds) -> Job | None:
+    """The user's oldest job of one of ``kinds`` that waits for a worker or runs, if any."""
+    if user is None or user.pk is None or not kinds:
+        return None
+    return (
+        Job.objects.filter(
+            user=user, kind__in=list(kinds), status__in=[Job.Status.QUEUED, Job.Status.RUNNING]
+        )
+        .order_by("id")
+        .first()
+    )

@@ -14,8 +14,8 @@ work's transaction for the writes, so a job failed as stale meanwhile stays "not
 A job that stopped beating (``JOB_STALE_AFTER``) is failed by ``fail_stale``: from the
 ``jobs.tasks.sweep`` beat task, and whenever its page is viewed.
 
-How many jobs a user may have waiting or running at once (``JOBS_PER_USER``) is decided by
-``reserve_slot``, and only there.
+How many jobs a user may have waiting or running at once (``JOBS_PER_USER``, and one of a
+kind's ``one_at_a_time`` group: one export) is decided by ``reserve_slot``, and only there.
 
 A job that ends without its handler's outcome (failed, stale, cancelled) is handed to its
 app's ``on_end`` (``ended``), so that the app's own record of the work follows.
@@ -38,7 +38,7 @@ from django.utils import timezone
 from . import registry
 from .models import Job
 from .progress import Progress
-from .selectors import active_jobs
+from .selectors import active_job_of, active_jobs
 
 log = logging.getLogger(__name__)
 
@@ -65,12 +65,38 @@ class TooManyJobs(Exception):
         super().__init__(f"You already have {limit:,} {noun} running; wait for one to finish.")
 
 
+class AlreadyRunning(TooManyJobs):
+    """The user's ``job`` of the same one-at-a-time group (the exports) waits or runs; ``str()``
+    names it. A ``TooManyJobs``, so every caller that refuses the one refuses the other."""
+
+    def __init__(self, job: Job):
+        self.job = job
+        self.limit = 1
+        state = "waiting for a worker" if job.status == Job.Status.QUEUED else "running"
+        Exception.__init__(
+            self,
+            f"Your {registry.label_for(job.kind, job.get_kind_display())} #{job.pk} is still "
+            f"{state}; one runs at a time. Wait for it to finish, then start another.",
+        )
+
+
+def check_one_at_a_time(user, kind: str) -> None:
+    """Raise ``AlreadyRunning`` if ``user`` has a job of ``kind``'s one-at-a-time group
+    waiting or running. ``reserve_slot`` calls it under its lock; a request that does the same
+    kind of work inline (a small export) calls it too, so it does not run beside a job."""
+    running = active_job_of(user, registry.kinds_one_at_a_time(kind))
+    if running is not None:
+        raise AlreadyRunning(running)
+
+
 def jobs_per_user() -> int:
     return getattr(settings, "JOBS_PER_USER", 2)
 
 
-def reserve_slot(user) -> None:
-    """Raise ``TooManyJobs`` if ``user`` may not start another background job now.
+def reserve_slot(user, kind: str = "") -> None:
+    """Raise ``TooManyJobs`` if ``user`` may not start another background job now, or
+    ``AlreadyRunning`` if it is of ``kind``'s one-at-a-time group and one of those waits or
+    runs.
 
     The one place that decides it. Call it inside the transaction that then creates (or
     queues) the job: it locks the user's row, so two requests cannot both take the last
@@ -84,6 +110,8 @@ def reserve_slot(user) -> None:
     limit = jobs_per_user()
     if active_jobs(user) >= limit:
         raise TooManyJobs(limit)
+    if kind:
+        check_one_at_a_time(user, kind)
 
 
 # The Celery task that runs a job (``jobs.tasks.run_job``), found by name in the app's task
@@ -100,7 +128,7 @@ def start(kind: str, *, user, params: dict, total: int, back_url: str = "") -> J
     """Queue a job for ``user``; ``TooManyJobs`` if the user has enough running already."""
     fail_stale(user=user)
     with transaction.atomic():
-        reserve_slot(user)
+        reserve_slot(user, kind)
         job = Job.objects.create(
             kind=kind,
             user=user,

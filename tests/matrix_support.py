@@ -16,6 +16,16 @@ def snapshot():
     )
 
 
+def saved_and_columns(user):
+    """A user's saved searches and column choice: what another user's request never changes."""
+    from inventory.models import ColumnChoice, SavedSearch
+
+    return (
+        sorted(SavedSearch.objects.filter(user=user).values_list("id", "name", "query", "shared")),
+        list(ColumnChoice.objects.filter(user=user).values_list("columns", flat=True)),
+    )
+
+
 def reactivatable(w):
     """URL kwargs: a cancelled subscription of world ``w``."""
     sub = type(w.subscription).objects.create(

@@ -15,7 +15,7 @@ from inventory.choices import Status
 from inventory.models import DID
 from operators.models import Operator
 
-from .matrix_support import did_of, reactivatable, snapshot
+from .matrix_support import did_of, reactivatable, saved_and_columns, snapshot
 from .test_api_matrix import API_ROWS
 
 SKIP_PREFIXES = ("admin:",)  # Django admin: staff only, its own permission system
@@ -31,6 +31,19 @@ class Row:
     owner: tuple = (200,)  # statuses acceptable for the owning reseller's user
     admin_only: bool = False
     query: str = ""
+    # The request acts on the requesting user's own things only (a preference, a saved
+    # search of their own): another reseller's user gets what the owner gets, for themselves,
+    # and nothing of the owner's changes.
+    personal: bool = False
+
+
+def _saved(w, shared=True):
+    from inventory.models import SavedSearch
+
+    search = SavedSearch.objects.create(
+        user=w.user, reseller=w.reseller, name="Mine", query="tag=x", shared=shared
+    )
+    return {"pk": search.pk}
 
 
 def _job(w):
@@ -89,6 +102,30 @@ ROWS = [
     Row("inventory:did_delete", did_of()),
     Row("inventory:did_delete", did_of(), method="post", owner=(302,)),
     Row("inventory:did_history", did_of(), owner=(302,)),
+    Row(
+        "inventory:did_columns",
+        method="post",
+        data={"columns": ["did", "tag"]},
+        owner=(302,),
+        personal=True,
+    ),
+    Row("inventory:saved_search_list"),
+    Row(
+        "inventory:saved_search_list",
+        method="post",
+        data={"name": "Mine too", "q": "tag=y", "shared": "on"},
+        owner=(302,),
+        personal=True,
+    ),
+    Row("inventory:saved_search_open", _saved, owner=(302,)),
+    Row(
+        "inventory:saved_search_rename",
+        _saved,
+        method="post",
+        data={"name": "Renamed"},
+        owner=(302,),
+    ),
+    Row("inventory:saved_search_delete", _saved, method="post", owner=(302,)),
     Row("audit:audit_list"),
     Row("operators:operator_list"),
     Row("operators:operator_add"),
@@ -333,10 +370,16 @@ def test_other_reseller_gets_404_and_changes_nothing(client, world, other_world,
     kwargs = row.kwargs(world) if row.kwargs else {}
     data = row.data(world) if callable(row.data) else row.data
     before = snapshot()
+    saved_and_columns_before = saved_and_columns(world.user)
     url = reverse(row.name, kwargs=kwargs) + row.query
     resp = client.post(url, data) if row.method == "post" else client.get(url)
     if row.admin_only:
         assert resp.status_code == 403
+    elif row.personal:
+        assert resp.status_code in row.owner, resp.status_code
+        assert snapshot()[:2] == before[:2]  # nothing of A's (B's own choice is logged)
+        assert saved_and_columns(world.user) == saved_and_columns_before
+        return
     elif kwargs or row.method == "post":
         assert resp.status_code == 404, resp.status_code
     else:
