@@ -293,7 +293,9 @@ def test_mass_edit_moves_dids_to_another_operator_of_the_reseller(as_a, world):
     resp = mass(as_a, ids, operator=target.pk, confirm="1")
     assert said(resp) == [("success", "Mass Edit: 2 DIDs edited.")]
     assert set(DID.objects.filter(pk__in=ids).values_list("operator_id", flat=True)) == {target.pk}
-    rec = AuditRecord.objects.filter(object_type="did", object_id=dids[0].pk, action="edit").get()
+    rec = AuditRecord.objects.filter(
+        object_type="did", object_id=dids[0].pk, action="mass_edit"
+    ).get()
     assert rec.before == {"operator_id": world.operator.pk}
     assert rec.after == {"operator_id": target.pk}
 

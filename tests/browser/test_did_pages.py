@@ -102,5 +102,6 @@ def test_edit_a_did_offers_only_legal_moves_and_blocks_it(page, world, login):
     assert did.status == Status.BLOCKED
     assert did.account_id == world.account.pk  # still assigned to its account
     last = AuditRecord.objects.filter(object_type="did", object_id=did.pk).latest("id")
-    assert (last.action, last.username) == ("block", "user-A")
+    # The page's save is one "edit" change set; its entry is the status move.
+    assert (last.action, last.username) == ("edit", "user-A")
     assert (last.before["status"], last.after["status"]) == ("active", "blocked")
