@@ -22,6 +22,7 @@ GROUPS = {
     6: "Hold expiry",
     7: "Routing lookups",
     8: "REST API list, server time",
+    9: "Inventory list filtered, its count, and under load",
 }
 
 MEASURED = "measured"

@@ -4,20 +4,23 @@ jobs."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Count
+from django.db.models import Sum
 from django.http import Http404, QueryDict
 
-from core.selectors import count_by
+from accounts.tenancy import scoped
+from core.paging import kept_count, matches_first
+from core.selectors import sum_by
 from operators.models import Operator
 from subscriptions.models import Subscription
 
 from .choices import Status
 from .filtersets import DIDFilterSet
 from .lifecycle.table import COUNTED_AGAINST_ALLOWANCE
-from .models import DID
+from .models import DIDCount
 from .scoping import dids_for
 
 
@@ -49,41 +52,100 @@ def selection_for(user, search: QueryDict, ids=None):
 
 
 # --------------------------------------------------------------------------- counts
+# Exact counts come from the counts table (``DIDCount``, kept by triggers in the DIDs' own
+# transactions): a few hundred rows to add up instead of a million DIDs to count.
+
+# The DID Inventory's search fields the counts table answers (any combination of them).
+COUNTED_FIELDS = frozenset({"status", "operator", "reseller", "tag", "client", "account"})
+# A search it cannot answer (a DID prefix, contains or range, After Hold, a hold end) is
+# counted exactly up to this many DIDs; beyond, "about N" (``core.paging.kept_count``).
+SEARCH_EXACT_LIMIT = 100_000
+
+
+# A search the counts table says matches at most this many DIDs: its page collects the
+# matches through the search's indexes and sorts them (``core.paging.matches_first``), at
+# a cost bounded by this number, wherever its matches sit in the sort's order.
+FEW_MATCHES = 20_000
+
+
+def page_plan(counted: tuple[int, bool] | None):
+    """How the DID list's page queries run, given the search's (count, exact)."""
+    if counted is not None and counted[1] and counted[0] <= FEW_MATCHES:
+        return matches_first()
+    return contextlib.nullcontext()
+
+
+def counts_for(user=None):
+    """The counts table's rows ``user`` may see (all of them without a user)."""
+    qs = DIDCount.objects.all()
+    return scoped(qs, user) if user is not None else qs
+
+
+def _total(qs) -> int:
+    return qs.aggregate(n=Sum("n"))["n"] or 0
+
+
+def counted(search: DIDFilterSet) -> int | None:
+    """The exact number of DIDs a valid DID search matches, from the counts table; None when
+    it searches a field the table does not keep. The search's own filters run on the counts
+    table (its fields bear the DID's names), so they cannot mean something else here."""
+    rows = counts_for(search.request.user)
+    if not search.is_bound:  # no search: every DID the user may see
+        return _total(rows)
+    data = search.form.cleaned_data
+    used = {
+        name
+        for name, value in data.items()
+        if name != "did_match"
+        and value not in (None, "", [], ())
+        and not (isinstance(value, str) and not value.replace(",", " ").strip())
+    }
+    if not used <= COUNTED_FIELDS:
+        return None
+    return _total(search.filter_queryset(rows))
+
+
+def search_count(search: DIDFilterSet, qs=None) -> tuple[int, bool]:
+    """(count, exact) of a valid DID search (``qs``: its DIDs, if already filtered): exact
+    from the counts table when it can say; otherwise exact up to ``SEARCH_EXACT_LIMIT``,
+    then an estimate never 10% off."""
+    n = counted(search)
+    if n is not None:
+        return n, True
+    return kept_count(search.qs if qs is None else qs, SEARCH_EXACT_LIMIT)
 
 
 def dids_per(key: str, ids, user=None) -> dict[int, int]:
-    """DIDs per operator / reseller / subscription / client (``key``: the DID's foreign key,
-    e.g. ``"operator_id"``) for the given ids, limited to what ``user`` may see if given:
-    one grouped query."""
-    qs = dids_for(user) if user is not None else DID.objects.all()
-    return count_by(qs, key, ids)
+    """DIDs per operator / reseller / subscription / client / account (``key``: the DID's
+    foreign key, e.g. ``"operator_id"``) for the given ids, limited to what ``user`` may see
+    if given: one grouped query on the counts table."""
+    return sum_by(counts_for(user), key, ids)
 
 
 def used_per_subscription(ids, user=None) -> dict[int, int]:
     """DIDs counted against the package allowance of each of the given subscriptions (the
     lifecycle says which count), limited to what ``user`` may see if given: one grouped
-    query."""
-    qs = dids_for(user) if user is not None else DID.objects.all()
-    counted = qs.filter(status__in=COUNTED_AGAINST_ALLOWANCE)
-    return count_by(counted, "subscription_id", ids)
+    query on the counts table."""
+    counted_rows = counts_for(user).filter(status__in=COUNTED_AGAINST_ALLOWANCE)
+    return sum_by(counted_rows, "subscription_id", ids)
 
 
 def subscriptions_over_allowance(package) -> list[tuple[int, str, int]]:
     """Active subscriptions of ``package`` with more DIDs linked than it allows, as
-    (subscription id, client name, DIDs linked): one query."""
-    active = Subscription.objects.filter(package=package, status=Subscription.Status.ACTIVE)
-    rows = (
-        DID.objects.filter(subscription__in=active, status__in=COUNTED_AGAINST_ALLOWANCE)
-        .order_by()
-        .values_list("subscription_id", "subscription__client__name")
-        .annotate(n=Count("id"))
+    (subscription id, client name, DIDs linked): two queries."""
+    active = dict(
+        Subscription.objects.filter(package=package, status=Subscription.Status.ACTIVE).values_list(
+            "id", "client__name"
+        )
     )
-    return sorted((sid, client, n) for sid, client, n in rows if n > package.did_allowance)
+    used = used_per_subscription(active)
+    return sorted((sid, active[sid], n) for sid, n in used.items() if n > package.did_allowance)
 
 
-def status_counts(qs) -> dict[str, int]:
-    """DIDs of ``qs`` per status (``{status value: n}``): one grouped query."""
-    return dict(qs.order_by().values_list("status").annotate(n=Count("id")))
+def status_counts(user) -> dict[str, int]:
+    """DIDs ``user`` may see per status (``{status value: n}``): one grouped query."""
+    rows = counts_for(user).order_by().values_list("status").annotate(n=Sum("n"))
+    return {status: n for status, n in rows if n}
 
 
 @dataclass
@@ -101,14 +163,15 @@ class Dashboard:
 
 def dashboard(user, *, now, top: int = 10, days: int = 7) -> Dashboard:
     dids = dids_for(user)
-    by_op = dict(dids.order_by().values_list("operator").annotate(n=Count("id")))
+    rows = counts_for(user).order_by().values_list("operator").annotate(n=Sum("n"))
+    by_op = {pk: n for pk, n in rows if n}
     names = dict(Operator.objects.filter(pk__in=by_op).values_list("pk", "name"))
     top_ops = sorted(by_op.items(), key=lambda kv: -kv[1])[:top]
     ending = dids.filter(
         status=Status.ON_HOLD, hold_until__lte=now + dt.timedelta(days=days)
     ).select_related("client", "account", "operator")
     return Dashboard(
-        by_status=status_counts(dids),
+        by_status=status_counts(user),
         top_operators=[(names.get(pk, "?"), n) for pk, n in top_ops],
         operators_total=len(by_op),
         ending=ending.order_by("hold_until", "id")[:20],

@@ -24,6 +24,7 @@ from .choices import AfterHold, Status
 from .filtersets import DIDFilterSet
 from .forms import AssignForm, DIDEditForm, MassEditForm, NewDIDsForm
 from .scoping import dids_for
+from .selectors import page_plan, search_count
 from .services import (
     DIDsExist,
     StaleDID,
@@ -63,6 +64,12 @@ class DIDListView(generic.ObjectListView):
 
     def default_sort(self, params):
         return DIDTable.default_for(params)
+
+    def count(self, request, search, qs):
+        return search_count(search, qs)
+
+    def page_plan(self, counted):
+        return page_plan(counted)
 
     def extra_context(self, request):
         return {

@@ -23,6 +23,10 @@ class Command(BaseCommand):
             help="TRUNCATE the inventory, audit, operator, client, package and subscription "
             "tables first (their data is lost)",
         )
+        parser.add_argument(
+            "--figures",
+            help="only these figures, e.g. 1,5,6,9 (the DIDs they read are created anyway)",
+        )
         parser.add_argument("--routing-seconds", type=float, help="length of figure 7's run")
         parser.add_argument("--routing-workers", type=int, default=2, help="gunicorn workers")
         parser.add_argument("--routing-threads", type=int, default=2, help="threads per worker")
@@ -33,6 +37,12 @@ class Command(BaseCommand):
     def handle(self, *args, **opts):
         if opts["scale"] <= 0:
             raise CommandError("--scale must be positive.")
+        figures = None
+        if opts["figures"]:
+            try:
+                figures = frozenset(int(f) for f in opts["figures"].split(","))
+            except ValueError as exc:
+                raise CommandError("--figures: figure numbers, e.g. 1,5,6,9.") from exc
         # A fresh database (a new clone, or a new EMBEDDED_PG_DATABASE) has no tables yet.
         self.stderr.write("Bringing the database's tables up to date (migrate) ...")
         call_command("migrate", interactive=False, verbosity=0, stdout=self.stderr)
@@ -43,6 +53,7 @@ class Command(BaseCommand):
             routing_workers=opts["routing_workers"],
             routing_threads=opts["routing_threads"],
             routing_clients=opts["routing_clients"],
+            figures=figures,
             log=lambda msg: (self.stderr.write(msg), self.stderr.flush()),
         )
         try:
