@@ -85,7 +85,7 @@ class Row:
 def fmt_value(value: float | None, unit: str) -> str:
     if value is None:
         return "—"
-    if unit in ("rows/s", "lookups/s"):
+    if unit in ("rows/s", "lookups/s", "pages/s"):
         return f"{value:,.0f} {unit}"
     if unit == "ms":
         return f"{value:,.1f} ms"

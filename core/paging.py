@@ -278,13 +278,16 @@ def paginate(
     per_page: int,
     params,
     counted: tuple[int, bool] | None = None,
+    heads=None,
 ) -> Page:
     """One page of ``qs``; ``counted``: its (count, exact) when the list knows it (else
-    ``smart_count``)."""
+    ``smart_count``); ``heads``: callable(sort) -> a ``Split`` when the sort's first column is
+    mostly empty (NULL or ""), else None."""
     count, exact = counted if counted is not None else smart_count(qs)
     base = {}
     if not sort.keyset:
-        return _offset_page(qs, sort, descending, per_page, params, count, exact)
+        split = heads(sort) if heads is not None and exact else None
+        return _offset_page(qs, sort, descending, per_page, params, count, exact, split)
 
     columns = _columns(qs, sort)
     after = decode_cursor(params.get("after", ""), columns) if params.get("after") else None
@@ -348,14 +351,56 @@ def paginate(
     return page
 
 
-def _offset_page(qs, sort, descending, per_page, params, count, exact) -> Page:
+@dataclass(frozen=True)
+class Split:
+    """How many rows of a list have a value in a mostly-empty sort column, for its offset
+    pages: ``head`` valued rows (None: not known, counted when a page needs it); ``empty``,
+    the condition of the others (NULL, or a text column's ""), which sort after the valued
+    ones ascending when ``empty_last`` (NULLs, as PostgreSQL sorts them), else before."""
+
+    head: int | None
+    empty: dict
+    empty_last: bool = True
+
+
+def _split_rows(qs, sort, descending, start, size, count, split: Split) -> list:
+    """Rows ``start`` to ``start + size`` of ``qs`` sorted on a mostly-empty column: the
+    valued rows in the sort's order, the empty ones by id alone (their values are all
+    equal), each part through an index that serves it, instead of sorting every match to
+    show one page."""
+    valued = qs.exclude(**split.empty).order_by(*sort.order_by(descending))
+    empty = qs.filter(**split.empty).order_by(*sort.order_by(descending)[1:])
+    head = split.head
+    parts = [(valued, head), (empty, None if head is None else count - head)]
+    if split.empty_last == descending:
+        parts.reverse()
+    rows = []
+    for part, n in parts:
+        need = size - len(rows)
+        if need <= 0:
+            break
+        if n is None:  # read it, and count it only when the page lies past it
+            got = list(part[start : start + need])
+            rows += got
+            n = start + len(got) if got or start == 0 else part.count()
+        elif start < n:
+            rows += list(part[start : min(n, start + need)])
+        start = max(0, start - n)
+    return rows
+
+
+def _offset_page(qs, sort, descending, per_page, params, count, exact, split=None) -> Page:
     # Past the last page of an exact count: the last page. An estimate may be short of the
     # truth, so its pages go on (the offset stays bounded by ``PAGE_MAX``).
     last = max(1, -(-count // per_page)) if exact else None
     number, notice = parse_page(params.get("page"), last=last)
     start = (number - 1) * per_page
-    rows = list(qs.order_by(*sort.order_by(descending))[start : start + per_page + 1])
-    has_more, rows = len(rows) > per_page, rows[:per_page]
+    if split is not None:
+        rows = _split_rows(qs, sort, descending, start, per_page, count, split)
+        has_more = start + per_page < count
+    else:
+        rows = list(qs.order_by(*sort.order_by(descending))[start : start + per_page + 1])
+        has_more, rows = len(rows) > per_page, rows[:per_page]
     if not rows and number > 1 and not notice:
         notice = f"Page: there is no page {number:,}; this search ends before it."
     page = Page(rows=rows, start=start, count=count, exact=exact, per_page=per_page, notice=notice)

@@ -71,10 +71,11 @@ def list_context(
     default_sort=None,
     hidden=(),
     counted=None,
+    heads=None,
 ):
     """One page of ``qs`` as the shared list partials show it: ``page`` (``core.paging.Page``;
     None when ``qs`` is None: a search that is not valid lists nothing; ``counted``: its
-    (count, exact) when the list knows it), ``nav``
+    (count, exact) when the list knows it; ``heads``: see ``core.paging.paginate``), ``nav``
     (first/prev/next/last links), ``headers``, page size choices. Notices about the URL's
     parameters go to ``messages`` as warnings."""
     params = request.GET
@@ -83,7 +84,7 @@ def list_context(
     page = (
         None
         if qs is None
-        else paginate(qs, choice.sort, choice.descending, per_page, params, counted)
+        else paginate(qs, choice.sort, choice.descending, per_page, params, counted, heads)
     )
     for notice in (page.notice if page else "", choice.notice, size_notice):
         if notice:
@@ -168,6 +169,12 @@ class ObjectListView(ScopedMixin, View):
         search the app knows matches few rows); by default none."""
         return contextlib.nullcontext()
 
+    def sort_head(self, request, search, sort):
+        """A ``core.paging.Split`` when ``sort``'s first column is mostly empty (NULL or
+        ""): its offset pages then read the valued and the empty rows apart; None by
+        default."""
+        return None
+
     def count(self, request, search, qs) -> tuple[int, bool] | None:
         """(count, exact) of the list, when the app knows it better than counting ``qs``
         (``core.paging.smart_count``) does; ``search`` is the bound FilterSet or None."""
@@ -195,6 +202,7 @@ class ObjectListView(ScopedMixin, View):
                 default_sort=self.default_sort(request.GET),
                 hidden=self.hidden_columns(request),
                 counted=counted,
+                heads=lambda sort: self.sort_head(request, search, sort),
             )
             rows = context["page"].rows if context["page"] else []
         self.decorate(request, rows)

@@ -12,14 +12,14 @@ from django.db.models import Sum
 from django.http import Http404, QueryDict
 
 from accounts.tenancy import scoped
-from core.paging import kept_count, matches_first
+from core.paging import Split, kept_count, matches_first
 from core.selectors import sum_by
 from operators.models import Operator
 from subscriptions.models import Subscription
 
 from .choices import Status
 from .filtersets import DIDFilterSet
-from .lifecycle.table import COUNTED_AGAINST_ALLOWANCE
+from .lifecycle.table import ASSIGNED, COUNTED_AGAINST_ALLOWANCE, values
 from .models import DIDCount
 from .scoping import dids_for
 
@@ -85,11 +85,12 @@ def _total(qs) -> int:
     return qs.aggregate(n=Sum("n"))["n"] or 0
 
 
-def counted(search: DIDFilterSet) -> int | None:
-    """The exact number of DIDs a valid DID search matches, from the counts table; None when
-    it searches a field the table does not keep. The search's own filters run on the counts
+def counted(search: DIDFilterSet, **narrow) -> int | None:
+    """The exact number of DIDs a valid DID search matches (and ``narrow``, conditions on the
+    counts table's fields), from the counts table; None when it searches a field the table
+    does not keep. The search's own filters run on the counts
     table (its fields bear the DID's names), so they cannot mean something else here."""
-    rows = counts_for(search.request.user)
+    rows = counts_for(search.request.user).filter(**narrow)
     if not search.is_bound:  # no search: every DID the user may see
         return _total(rows)
     data = search.form.cleaned_data
@@ -113,6 +114,29 @@ def search_count(search: DIDFilterSet, qs=None) -> tuple[int, bool]:
     if n is not None:
         return n, True
     return kept_count(search.qs if qs is None else qs, SEARCH_EXACT_LIMIT)
+
+
+# The nullable sort columns, and the statuses whose DIDs (and only those) have a value in
+# them (the constraints did_assigned_iff_linked and did_on_hold_iff_hold_until).
+VALUED_IN = {
+    "client_id": ASSIGNED,
+    "subscription_id": ASSIGNED,
+    "hold_until": frozenset({Status.ON_HOLD}),
+}
+
+
+def sort_head(search: DIDFilterSet, sort) -> Split | None:
+    """How a valid search's offset pages read a mostly-empty sort column (``Split``): the
+    DIDs with a client, a package or a hold end are counted by the counts table; notes
+    are empty ("", first ascending) on most DIDs."""
+    column = sort.columns[0]
+    if column == "notes":
+        return Split(head=None, empty={"notes": ""}, empty_last=False)
+    statuses = VALUED_IN.get(column)
+    if statuses is None:
+        return None
+    head = counted(search, status__in=values(statuses))
+    return None if head is None else Split(head=head, empty={f"{column}__isnull": True})
 
 
 def dids_per(key: str, ids, user=None) -> dict[int, int]:

@@ -24,7 +24,7 @@ from .choices import AfterHold, Status
 from .filtersets import DIDFilterSet
 from .forms import AssignForm, DIDEditForm, MassEditForm, NewDIDsForm
 from .scoping import dids_for
-from .selectors import page_plan, search_count
+from .selectors import page_plan, search_count, sort_head
 from .services import (
     DIDsExist,
     StaleDID,
@@ -70,6 +70,9 @@ class DIDListView(generic.ObjectListView):
 
     def page_plan(self, counted):
         return page_plan(counted)
+
+    def sort_head(self, request, search, sort):
+        return sort_head(search, sort)
 
     def extra_context(self, request):
         return {

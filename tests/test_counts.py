@@ -21,6 +21,7 @@ from inventory.choices import Status
 from inventory.models import DID, DIDCount
 from inventory.numbers import parse
 from inventory.services import create_dids, delete_dids, update_dids
+from inventory.tables import DIDTable
 from operators.models import Operator
 from tests.import_support import apply as import_apply
 from tests.import_support import dry_run
@@ -215,3 +216,35 @@ def test_the_write_counter_moves_with_committed_writes(world):
     connection.close()
     after = paging.table_changes(table)
     assert after - before >= 20
+
+
+# --------------------------------------------------------------------------- sorts
+
+
+@pytest.mark.parametrize("few", [20_000, 0], ids=["matches-first", "walk-the-sort"])
+@pytest.mark.parametrize(
+    "sort",
+    ["client", "-client", "package", "-package", "hold_until", "-hold_until", "notes", "-notes"],
+)
+def test_a_sort_on_a_mostly_empty_column_pages_through_every_row_in_order(
+    client, a, monkeypatch, sort, few
+):
+    """The valued rows (counted by the counts table, or read until they end: notes) and the
+    empty ones are read apart; the pages together are exactly the ORDER BY of the search."""
+    monkeypatch.setattr("inventory.selectors.FEW_MATCHES", few)
+    create_dids(parse("1000-1044"), operator=a.operator, actor=a.actor)
+    assigned = DID.objects.filter(number__gte="1010", number__lt="1025")
+    lifecycle.assign(assigned, account=a.account, subscription=a.subscription, actor=a.actor)
+    lifecycle.hold(DID.objects.filter(number__gte="1018", number__lt="1023"), actor=a.actor)
+    update_dids(DID.objects.filter(number__gte="1030"), {"notes": "zz"}, actor=a.actor)
+    update_dids(DID.objects.filter(number__lt="1004"), {"notes": "aa"}, actor=a.actor)
+    descending = sort.startswith("-")
+    order = DIDTable.sorts()[sort.lstrip("-")].order_by(descending)
+    expected = list(DID.objects.order_by(*order).values_list("number", flat=True))
+    shown = []
+    for number in (1, 2, 3):
+        resp = client.get(LIST, {"sort": sort, "page": number})
+        shown += [d.number for d in resp.context["page"].rows]
+        assert resp.context["page"].count == 45
+    assert shown == expected
+    assert resp.context["page"].next_params is None
