@@ -154,17 +154,17 @@ def test_every_column_sorts_and_pages_walk_the_whole_list(client, a, sort):
                 "-id": ["-id"],
                 "status": ["status", "id"],
                 "-status": ["-status", "-id"],
-                "operator": ["operator", "id"],
+                "operator": ["operator_id", "id"],
                 "did": ["number"],
                 "-did": ["-number"],
                 "tag": ["tag", "id"],
                 "-tag": ["-tag", "-id"],
                 "notes": ["notes", "id"],
-                "client": ["client", "id"],
-                "reseller": ["reseller", "id"],
+                "client": ["client_id", "id"],
+                "reseller": ["reseller_id", "id"],
                 "after_hold": ["after_hold_status", "id"],
                 "hold_until": ["hold_until", "id"],
-                "package": ["subscription", "id"],
+                "package": ["subscription_id", "id"],
             }[sort]
         ).values_list("number", flat=True)
     )
