@@ -146,13 +146,12 @@ def matches_first():
         cur.execute(
             "SELECT " + ", ".join(f"set_config('{name}', 'off', true)" for name in ORDERED_SCANS)
         )
-        try:
-            yield
-        finally:
-            cur.execute(
-                "SELECT " + ", ".join(f"set_config('{name}', %s, true)" for name in ORDERED_SCANS),
-                list(before),
-            )
+        yield
+        # After an error the block's rollback undoes the settings with everything else.
+        cur.execute(
+            "SELECT " + ", ".join(f"set_config('{name}', %s, true)" for name in ORDERED_SCANS),
+            list(before),
+        )
 
 
 def encode_cursor(values: list) -> str:

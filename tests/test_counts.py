@@ -248,3 +248,16 @@ def test_a_sort_on_a_mostly_empty_column_pages_through_every_row_in_order(
         assert resp.context["page"].count == 45
     assert shown == expected
     assert resp.context["page"].next_params is None
+
+
+def _setting(name: str) -> str:
+    with connection.cursor() as cur:
+        cur.execute("SELECT current_setting(%s)", [name])
+        return cur.fetchone()[0]
+
+
+def test_matches_first_turns_the_ordered_scans_off_only_inside_its_block(db):
+    assert _setting("enable_indexscan") == "on"
+    with paging.matches_first():
+        assert [_setting(name) for name in paging.ORDERED_SCANS] == ["off", "off", "off"]
+    assert [_setting(name) for name in paging.ORDERED_SCANS] == ["on", "on", "on"]
