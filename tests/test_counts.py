@@ -261,3 +261,13 @@ def test_matches_first_turns_the_ordered_scans_off_only_inside_its_block(db):
     with paging.matches_first():
         assert [_setting(name) for name in paging.ORDERED_SCANS] == ["off", "off", "off"]
     assert [_setting(name) for name in paging.ORDERED_SCANS] == ["on", "on", "on"]
+
+
+def test_the_api_list_count_comes_from_the_counts_table(client, a, monkeypatch):
+    monkeypatch.setattr("inventory.selectors.SEARCH_EXACT_LIMIT", 50)
+    create_dids(parse("1000-1079"), operator=a.operator, actor=a.actor, tag="api")
+    lifecycle.change_status(DID.objects.filter(number__lt="1030"), Status.RESERVED, actor=a.actor)
+    body = client.get("/api/v1/dids/", {"tag": "api", "status": "in_stock"}).json()
+    assert (body["count"], body["count_exact"]) == (50, True)
+    body = client.get("/api/v1/dids/", {"did": "1", "did_match": "prefix"}).json()
+    assert (body["count"], body["count_exact"]) == (80, False)  # past the limit: an estimate
