@@ -65,7 +65,7 @@ SEARCH_EXACT_LIMIT = 100_000
 # A search the counts table says matches at most this many DIDs: its page collects the
 # matches through the search's indexes and sorts them (``core.paging.matches_first``), at
 # a cost bounded by this number, wherever its matches sit in the sort's order.
-FEW_MATCHES = 20_000
+FEW_MATCHES = 100_000
 
 
 def page_plan(counted: tuple[int, bool] | None):

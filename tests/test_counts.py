@@ -221,7 +221,7 @@ def test_the_write_counter_moves_with_committed_writes(world):
 # --------------------------------------------------------------------------- sorts
 
 
-@pytest.mark.parametrize("few", [20_000, 0], ids=["matches-first", "walk-the-sort"])
+@pytest.mark.parametrize("few", [100_000, 0], ids=["matches-first", "walk-the-sort"])
 @pytest.mark.parametrize(
     "sort",
     ["client", "-client", "package", "-package", "hold_until", "-hold_until", "notes", "-notes"],

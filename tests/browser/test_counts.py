@@ -67,7 +67,7 @@ def test_counts_are_exact_right_after_a_mass_edit(page, world, login):
     expect(page.locator('#by-status tr[data-status="archive"] td').nth(1)).to_have_text("100")
 
 
-@pytest.mark.parametrize("few", [20_000, 0], ids=["matches-first", "walk-the-sort"])
+@pytest.mark.parametrize("few", [100_000, 0], ids=["matches-first", "walk-the-sort"])
 def test_a_search_by_status_and_operator_lists_only_its_matches_under_every_sort(
     page, world, login, monkeypatch, few
 ):
