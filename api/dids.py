@@ -15,6 +15,7 @@ from rest_framework.response import Response
 
 from clients.selectors import accounts_for
 from inventory import lifecycle
+from inventory import selectors as inventory_selectors
 from inventory.choices import Status
 from inventory.filtersets import DIDFilterSet
 from inventory.forms import MassEditForm, NewDIDsForm
@@ -57,6 +58,16 @@ class DIDViewSet(Resource, mixins.DestroyModelMixin):
 
     def default_sort(self, params):
         return DIDTable.default_for(params)
+
+    def list_count(self, queryset):
+        """The list's count as the page shows it (the filter backend has already refused a
+        filter that is not valid)."""
+        search = DIDFilterSet(self.request.query_params, queryset=queryset, request=self.request)
+        search.is_valid()
+        return inventory_selectors.search_count(search, queryset)
+
+    def page_plan(self, counted):
+        return inventory_selectors.page_plan(counted)
 
     # ----------------------------------------------------------------------- create, edit
 

@@ -9,6 +9,8 @@ instead; a script is better told).
 
 from __future__ import annotations
 
+import contextlib
+
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import BasePagination
 from rest_framework.response import Response
@@ -31,7 +33,12 @@ class ListPagination(BasePagination):
             errors["per_page"] = [size_notice]
         if errors:
             raise ValidationError(errors)
-        page = paginate(queryset, choice.sort, choice.descending, per_page, params)
+        # A list that knows its count better than counting (the DIDs' counts table) says so.
+        known = getattr(view, "list_count", None)
+        counted = known(queryset) if known is not None else None
+        plan = getattr(view, "page_plan", None)
+        with plan(counted) if plan is not None else contextlib.nullcontext():
+            page = paginate(queryset, choice.sort, choice.descending, per_page, params, counted)
         if page.notice:
             key = ([k for k in NAV_KEYS if k in params] or ["page"])[0]
             raise ValidationError(

@@ -1,3 +1,5 @@
+"""The audit log's choices: what an entry did to its object."""
+
 from django.db import models
 
 

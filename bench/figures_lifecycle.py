@@ -12,7 +12,7 @@ from inventory.choices import Status
 from inventory.models import DID
 from inventory.services import update_dids
 
-from .helpers import run_sql, scalar, timed
+from .helpers import bare, run_sql, scalar, timed
 from .report import EVEN_TAG
 
 
@@ -43,14 +43,15 @@ class LifecycleFigures:
             lifecycle.sources(lifecycle.Trigger.SET_STATUS, Status.RESERVED)
         )
         self.say(f"5: baseline UPDATE status of {tagged:,} DIDs")
-        status_row.baseline, _ = timed(
-            lambda: run_sql(
-                f"UPDATE {t} SET status = %s, updated_at = now() "
-                "WHERE tag = %s AND status = ANY(%s)",
-                [Status.RESERVED.value, EVEN_TAG, to_reserved],
+        with bare(t):
+            status_row.baseline, _ = timed(
+                lambda: run_sql(
+                    f"UPDATE {t} SET status = %s, updated_at = now() "
+                    "WHERE tag = %s AND status = ANY(%s)",
+                    [Status.RESERVED.value, EVEN_TAG, to_reserved],
+                )
             )
-        )
-        run_sql(f"UPDATE {t} SET status = %s WHERE tag = %s", [Status.IN_STOCK.value, EVEN_TAG])
+            run_sql(f"UPDATE {t} SET status = %s WHERE tag = %s", [Status.IN_STOCK.value, EVEN_TAG])
         self.settle()
         self.say("5: lifecycle.change_status")
         selection = DID.objects.filter(tag=EVEN_TAG)
@@ -65,14 +66,15 @@ class LifecycleFigures:
         self.settle()
 
         self.say("5: baseline UPDATE notes")
-        field_row.baseline, _ = timed(
-            lambda: run_sql(
-                f"UPDATE {t} SET notes = 'edited', updated_at = now() "
-                "WHERE tag = %s AND notes IS DISTINCT FROM 'edited'",
-                [EVEN_TAG],
+        with bare(t):
+            field_row.baseline, _ = timed(
+                lambda: run_sql(
+                    f"UPDATE {t} SET notes = 'edited', updated_at = now() "
+                    "WHERE tag = %s AND notes IS DISTINCT FROM 'edited'",
+                    [EVEN_TAG],
+                )
             )
-        )
-        run_sql(f"UPDATE {t} SET notes = '' WHERE tag = %s", [EVEN_TAG])
+            run_sql(f"UPDATE {t} SET notes = '' WHERE tag = %s", [EVEN_TAG])
         self.settle()
         self.say("5: services.update_dids")
         field_row.ours, changed = timed(
@@ -127,21 +129,23 @@ class LifecycleFigures:
             "WHERE status = %s AND hold_until <= now()"
         )
         self.say("6: baseline plain UPDATE of due holds")
-        due.baseline, count = timed(lambda: run_sql(plain_expire, on_hold_value))
-        if count != h:
-            raise RuntimeError(f"baseline expired {count:,}, expected {h:,}")
-        # The same state again, for the real thing.
-        run_sql(
-            f"UPDATE {t} SET status = %s, client_id = %s, account_id = %s, "
-            f"subscription_id = %s, hold_until = now() - interval '1 day' WHERE id IN ({ids_sql})",
-            [
-                *on_hold_value,
-                self.client_obj.pk,
-                self.account.pk,
-                self.subscription.pk,
-                *ids_params,
-            ],
-        )
+        with bare(t):
+            due.baseline, count = timed(lambda: run_sql(plain_expire, on_hold_value))
+            if count != h:
+                raise RuntimeError(f"baseline expired {count:,}, expected {h:,}")
+            # The same state again, for the real thing.
+            run_sql(
+                f"UPDATE {t} SET status = %s, client_id = %s, account_id = %s, "
+                "subscription_id = %s, hold_until = now() - interval '1 day' "
+                f"WHERE id IN ({ids_sql})",
+                [
+                    *on_hold_value,
+                    self.client_obj.pk,
+                    self.account.pk,
+                    self.subscription.pk,
+                    *ids_params,
+                ],
+            )
         self.settle()
         self.say("6: lifecycle.expire_holds")
         due.ours, result = timed(lifecycle.expire_holds)

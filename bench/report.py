@@ -22,6 +22,7 @@ GROUPS = {
     6: "Hold expiry",
     7: "Routing lookups",
     8: "REST API list, server time",
+    9: "Inventory list filtered, its count, and under load",
 }
 
 MEASURED = "measured"
@@ -84,7 +85,7 @@ class Row:
 def fmt_value(value: float | None, unit: str) -> str:
     if value is None:
         return "—"
-    if unit in ("rows/s", "lookups/s"):
+    if unit in ("rows/s", "lookups/s", "pages/s"):
         return f"{value:,.0f} {unit}"
     if unit == "ms":
         return f"{value:,.1f} ms"

@@ -34,6 +34,7 @@ from subscriptions.models import Subscription
 
 from .figures_api import ApiFigures
 from .figures_create import CreateFigures
+from .figures_filters import FilterFigures
 from .figures_import import ImportFigures
 from .figures_lifecycle import LifecycleFigures
 from .figures_read import ReadFigures
@@ -46,7 +47,13 @@ __all__ = ["Benchmark", "BenchmarkRefused", "format_table"]
 
 @dataclass
 class Benchmark(
-    CreateFigures, ImportFigures, ReadFigures, LifecycleFigures, RoutingFigures, ApiFigures
+    CreateFigures,
+    ImportFigures,
+    ReadFigures,
+    LifecycleFigures,
+    RoutingFigures,
+    ApiFigures,
+    FilterFigures,
 ):
     scale: float = 1.0
     reset: bool = False
@@ -108,6 +115,7 @@ class Benchmark(
             (2, self.fig2_import),
             (1, self.fig1_baseline),
             (1, self.fig1_ours),
+            (9, self.fig9_count_after_create),
             (0, self.setup_inventory),
             (3, self.fig3_export),
             (4, self.fig4_list),
@@ -115,10 +123,13 @@ class Benchmark(
             (6, self.fig6_hold_expiry),
             (7, self.fig7_routing),
             (8, self.fig8_api_list),
+            (9, self.fig9_filters),
+            (9, self.fig9_load),
         ]
+        needed = (self.fig1_ours, self.setup_inventory)
+        if self.figures is not None:
+            steps = [(g, s) for g, s in steps if g in self.figures or s in needed]
         for group, step in steps:
-            if self.figures is not None and group > 1 and group not in self.figures:
-                continue
             try:
                 step()
             except Exception as exc:  # noqa: BLE001 - report it in the row, keep going

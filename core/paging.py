@@ -2,8 +2,11 @@
 
 * Keyset ("seek") pagination on every indexed sort: the next page starts after the last row's
   (sort value, id), so a page deep in the list costs the same as the first one.
-* Counting: an exact count when the result is small (up to ``EXACT_LIMIT`` rows), otherwise the
-  planner's estimate (shown as "about N"), so no request runs COUNT(*) over a million rows.
+* Counting: the list may hand ``paginate`` its own exact count (the DID Inventory reads its
+  counts table). Otherwise ``smart_count``: an exact count when the result is small (up to
+  ``EXACT_LIMIT`` rows), else the planner's estimate (shown as "about N"), so no request runs
+  COUNT(*) over a million rows; or ``kept_count``: exact up to a bigger limit, then a full
+  count kept in the cache and used while the table has changed too little to move it by 10%.
 * The URL's navigation parameters are checked here, in one place each: a cursor
   (``decode_cursor``: a list of exactly the sort's values, each of its column's type) and a
   page number (``parse_page``). One that is not valid never reaches the database: the page
@@ -13,11 +16,14 @@
 from __future__ import annotations
 
 import base64
+import contextlib
+import hashlib
 import json
 from dataclasses import dataclass, field
 
+from django.core.cache import cache
 from django.core.exceptions import EmptyResultSet
-from django.db import connection, models
+from django.db import connection, models, transaction
 from django.db.models import QuerySet
 
 EXACT_LIMIT = 10_000
@@ -43,18 +49,26 @@ class Sort:
         return [("-" if descending else "") + c for c in self.columns]
 
 
-def smart_count(qs: QuerySet) -> tuple[int, bool]:
-    """(count, exact). Exact up to EXACT_LIMIT rows, else PostgreSQL's estimate."""
-    sub = qs.order_by().values("id")[: EXACT_LIMIT + 1]
+def _count_upto(qs: QuerySet, limit: int | None) -> int | None:
+    """COUNT(*) of ``qs``, reading at most ``limit`` + 1 rows (``limit`` None: all of them)."""
+    sub = qs.order_by().values("id")
+    if limit is not None:
+        sub = sub[: limit + 1]
     try:
         sql, params = sub.query.sql_with_params()
     except EmptyResultSet:  # a condition Django knows matches nothing
-        return 0, True
+        return 0
     with connection.cursor() as cur:
         cur.execute(f"SELECT count(*) FROM ({sql}) AS s", params)
-        n = cur.fetchone()[0]
-        if n <= EXACT_LIMIT:
-            return n, True
+        return cur.fetchone()[0]
+
+
+def smart_count(qs: QuerySet) -> tuple[int, bool]:
+    """(count, exact). Exact up to EXACT_LIMIT rows, else PostgreSQL's estimate."""
+    n = _count_upto(qs, EXACT_LIMIT)
+    if n <= EXACT_LIMIT:
+        return n, True
+    with connection.cursor() as cur:
         sql, params = qs.order_by().values("id").query.sql_with_params()
         cur.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
         plan = cur.fetchone()[0]
@@ -62,6 +76,82 @@ def smart_count(qs: QuerySet) -> tuple[int, bool]:
             plan = json.loads(plan)
         estimate = int(plan[0]["Plan"]["Plan Rows"])
         return max(estimate, EXACT_LIMIT + 1), False
+
+
+# ``kept_count``: how far a kept count may be from the truth, as a share of it.
+KEPT_ERROR = 0.10
+KEPT_SECONDS = 3600
+
+
+def table_changes(table: str) -> int:
+    """Rows inserted, updated and deleted in ``table`` since the statistics began: every
+    committed or rolled-back write moves it (PostgreSQL's cumulative statistics, flushed by
+    each session within about a second of its transaction)."""
+    with connection.cursor() as cur:
+        cur.execute("SELECT pg_stat_clear_snapshot()")
+        cur.execute(
+            "SELECT coalesce(pg_stat_get_tuples_inserted(c.oid) + "
+            "pg_stat_get_tuples_updated(c.oid) + pg_stat_get_tuples_deleted(c.oid), 0) "
+            "FROM pg_class c WHERE c.oid = %s::regclass",
+            [table],
+        )
+        return cur.fetchone()[0]
+
+
+def kept_count(qs: QuerySet, limit: int) -> tuple[int, bool]:
+    """(count, exact) of a search no counts table serves: exact up to ``limit`` rows; beyond,
+    the full count, kept in the cache with the table's write counter (``table_changes``) of
+    when it was made. It is used while fewer rows have changed since than would move it by
+    ``KEPT_ERROR`` (each written row moves a count by at most one), and made again after bulk
+    work (or once the cache drops it), so "about N" is never more than 10% off."""
+    try:
+        sql, params = qs.order_by().values("id").query.sql_with_params()
+    except EmptyResultSet:
+        return 0, True
+    digest = hashlib.sha256(repr((connection.alias, sql, params)).encode()).hexdigest()
+    key = f"paging:kept-count:{connection.settings_dict['NAME']}:{digest}"
+    changes = table_changes(qs.model._meta.db_table)
+    kept = cache.get(key)
+    if kept is not None:
+        n, at = kept
+        drift = changes - at
+        # |truth - n| <= drift, and drift <= KEPT_ERROR / (1 + KEPT_ERROR) * n keeps the
+        # error within KEPT_ERROR of the truth; past ``limit`` for certain: no count needed.
+        if 0 <= drift <= n * KEPT_ERROR / (1 + KEPT_ERROR) and n - drift > limit:
+            return n, False
+    n = _count_upto(qs, limit)
+    if n <= limit:
+        return n, True
+    n = _count_upto(qs, None)
+    cache.set(key, (n, changes), KEPT_SECONDS)
+    return n, False
+
+
+# The planner's scans that walk an index in its order (or the whole table); off inside
+# ``matches_first``.
+ORDERED_SCANS = ("enable_indexscan", "enable_indexonlyscan", "enable_seqscan")
+
+
+@contextlib.contextmanager
+def matches_first():
+    """Run the enclosed queries by collecting the search's matches through its own indexes
+    (bitmap scans), then sorting them: for a search known to match few rows. PostgreSQL
+    would otherwise walk a sort's index and filter, guessing that matches are spread evenly
+    through it; when they sit together at its far end, it reads past most of the table.
+    The settings are the transaction's own (``set_config(..., true)``) and put back after."""
+    with transaction.atomic(), connection.cursor() as cur:
+        names = ", ".join(f"current_setting('{name}')" for name in ORDERED_SCANS)
+        cur.execute(f"SELECT {names}")
+        before = cur.fetchone()
+        cur.execute(
+            "SELECT " + ", ".join(f"set_config('{name}', 'off', true)" for name in ORDERED_SCANS)
+        )
+        yield
+        # After an error the block's rollback undoes the settings with everything else.
+        cur.execute(
+            "SELECT " + ", ".join(f"set_config('{name}', %s, true)" for name in ORDERED_SCANS),
+            list(before),
+        )
 
 
 def encode_cursor(values: list) -> str:
@@ -180,11 +270,23 @@ def _row_values(obj, sort: Sort) -> list:
     return [getattr(obj, obj._meta.get_field(c).attname) for c in sort.columns]
 
 
-def paginate(qs: QuerySet, sort: Sort, descending: bool, per_page: int, params) -> Page:
-    count, exact = smart_count(qs)
+def paginate(
+    qs: QuerySet,
+    sort: Sort,
+    descending: bool,
+    per_page: int,
+    params,
+    counted: tuple[int, bool] | None = None,
+    heads=None,
+) -> Page:
+    """One page of ``qs``; ``counted``: its (count, exact) when the list knows it (else
+    ``smart_count``); ``heads``: callable(sort) -> a ``Split`` when the sort's first column is
+    mostly empty (NULL or ""), else None."""
+    count, exact = counted if counted is not None else smart_count(qs)
     base = {}
     if not sort.keyset:
-        return _offset_page(qs, sort, descending, per_page, params, count, exact)
+        split = heads(sort) if heads is not None and exact else None
+        return _offset_page(qs, sort, descending, per_page, params, count, exact, split)
 
     columns = _columns(qs, sort)
     after = decode_cursor(params.get("after", ""), columns) if params.get("after") else None
@@ -248,14 +350,56 @@ def paginate(qs: QuerySet, sort: Sort, descending: bool, per_page: int, params) 
     return page
 
 
-def _offset_page(qs, sort, descending, per_page, params, count, exact) -> Page:
+@dataclass(frozen=True)
+class Split:
+    """How many rows of a list have a value in a mostly-empty sort column, for its offset
+    pages: ``head`` valued rows (None: not known, counted when a page needs it); ``empty``,
+    the condition of the others (NULL, or a text column's ""), which sort after the valued
+    ones ascending when ``empty_last`` (NULLs, as PostgreSQL sorts them), else before."""
+
+    head: int | None
+    empty: dict
+    empty_last: bool = True
+
+
+def _split_rows(qs, sort, descending, start, size, count, split: Split) -> list:
+    """Rows ``start`` to ``start + size`` of ``qs`` sorted on a mostly-empty column: the
+    valued rows in the sort's order, the empty ones by id alone (their values are all
+    equal), each part through an index that serves it, instead of sorting every match to
+    show one page."""
+    valued = qs.exclude(**split.empty).order_by(*sort.order_by(descending))
+    empty = qs.filter(**split.empty).order_by(*sort.order_by(descending)[1:])
+    head = split.head
+    parts = [(valued, head), (empty, None if head is None else count - head)]
+    if split.empty_last == descending:
+        parts.reverse()
+    rows = []
+    for part, n in parts:
+        need = size - len(rows)
+        if need <= 0:
+            break
+        if n is None:  # read it, and count it only when the page lies past it
+            got = list(part[start : start + need])
+            rows += got
+            n = start + len(got) if got or start == 0 else part.count()
+        elif start < n:
+            rows += list(part[start : min(n, start + need)])
+        start = max(0, start - n)
+    return rows
+
+
+def _offset_page(qs, sort, descending, per_page, params, count, exact, split=None) -> Page:
     # Past the last page of an exact count: the last page. An estimate may be short of the
     # truth, so its pages go on (the offset stays bounded by ``PAGE_MAX``).
     last = max(1, -(-count // per_page)) if exact else None
     number, notice = parse_page(params.get("page"), last=last)
     start = (number - 1) * per_page
-    rows = list(qs.order_by(*sort.order_by(descending))[start : start + per_page + 1])
-    has_more, rows = len(rows) > per_page, rows[:per_page]
+    if split is not None:
+        rows = _split_rows(qs, sort, descending, start, per_page, count, split)
+        has_more = start + per_page < count
+    else:
+        rows = list(qs.order_by(*sort.order_by(descending))[start : start + per_page + 1])
+        has_more, rows = len(rows) > per_page, rows[:per_page]
     if not rows and number > 1 and not notice:
         notice = f"Page: there is no page {number:,}; this search ends before it."
     page = Page(rows=rows, start=start, count=count, exact=exact, per_page=per_page, notice=notice)

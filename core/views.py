@@ -18,6 +18,7 @@ core imports no domain app: the app's subclass supplies the queryset, its tenanc
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 
 from django.contrib import messages
@@ -85,15 +86,22 @@ def list_context(
     default_sort=None,
     hidden=(),
     visible=None,
+    counted=None,
+    heads=None,
 ):
     """One page of ``qs`` as the shared list partials show it: ``page`` (``core.paging.Page``;
-    None when ``qs`` is None: a search that is not valid lists nothing), ``nav``
+    None when ``qs`` is None: a search that is not valid lists nothing; ``counted``: its
+    (count, exact) when the list knows it; ``heads``: see ``core.paging.paginate``), ``nav``
     (first/prev/next/last links), ``headers``, page size choices. Notices about the URL's
     parameters go to ``messages`` as warnings."""
     params = request.GET
     choice = table.sort_for(params, default_sort)
     per_page, size_notice = per_page_of(params, sizes)
-    page = None if qs is None else paginate(qs, choice.sort, choice.descending, per_page, params)
+    page = (
+        None
+        if qs is None
+        else paginate(qs, choice.sort, choice.descending, per_page, params, counted, heads)
+    )
     for notice in (page.notice if page else "", choice.notice, size_notice):
         if notice:
             messages.warning(request, notice)
@@ -178,6 +186,22 @@ class ObjectListView(ScopedMixin, View):
         """The rows of one page as the page query reads them (e.g. names by prefetch)."""
         return qs
 
+    def page_plan(self, counted: tuple[int, bool] | None):
+        """A context in which the page's queries run (``core.paging.matches_first`` for a
+        search the app knows matches few rows); by default none."""
+        return contextlib.nullcontext()
+
+    def sort_head(self, request, search, sort):
+        """A ``core.paging.Split`` when ``sort``'s first column is mostly empty (NULL or
+        ""): its offset pages then read the valued and the empty rows apart; None by
+        default."""
+        return None
+
+    def count(self, request, search, qs) -> tuple[int, bool] | None:
+        """(count, exact) of the list, when the app knows it better than counting ``qs``
+        (``core.paging.smart_count``) does; ``search`` is the bound FilterSet or None."""
+        return None
+
     def get(self, request, *args, **kwargs):
         qs = self.get_queryset(request)
         search = None
@@ -190,16 +214,20 @@ class ObjectListView(ScopedMixin, View):
             qs = self.page_queryset(search.qs) if valid else None
         else:
             qs = self.page_queryset(qs)
-        context = list_context(
-            request,
-            qs,
-            self.table,
-            sizes=self.page_sizes,
-            default_sort=self.default_sort(request.GET),
-            hidden=self.hidden_columns(request),
-            visible=self.visible_columns(request),
-        )
-        rows = context["page"].rows if context["page"] else []
+        counted = None if qs is None else self.count(request, search, qs)
+        with self.page_plan(counted):
+            context = list_context(
+                request,
+                qs,
+                self.table,
+                sizes=self.page_sizes,
+                default_sort=self.default_sort(request.GET),
+                hidden=self.hidden_columns(request),
+                visible=self.visible_columns(request),
+                counted=counted,
+                heads=lambda sort: self.sort_head(request, search, sort),
+            )
+            rows = context["page"].rows if context["page"] else []
         self.decorate(request, rows)
         searching = bool(search) and any(
             request.GET.get(name) for name in search.form.fields if name in request.GET

@@ -362,8 +362,9 @@ def check_row(parsed: str) -> str:
         f"""WHEN hu_raw IS NOT NULL AND hu_val IS NULL
               THEN 'Hold until: ' || {show("hu_raw")}
                    || ' is not a date and time (YYYY-MM-DD HH:MM)'""",
-        """WHEN hu_raw IS NOT NULL AND (did_id IS NOT NULL OR status_t <> %(on_hold)s)
-              THEN 'Hold until: only a new On Hold DID takes its hold end from the file'""",
+        # An existing DID keeps its hold end (a re-imported export carries it unchanged).
+        """WHEN hu_raw IS NOT NULL AND did_id IS NULL AND status_t <> %(on_hold)s
+              THEN 'Hold until: only an On Hold DID has a hold end'""",
     )
     groups = [cells, did, status, after_hold, hold_days, hold_until, tag, notes, owner]
     groups.append(operator)

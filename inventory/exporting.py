@@ -57,6 +57,9 @@ HEADER = (
     "Package",
     "After Hold",
     "Reseller",
+    # After the reference system's columns: what a round trip needs to bring a DID back whole.
+    "Hold Days",
+    "Hold Until",
 )
 BATCH_SIZE = 10_000
 CHUNK_BYTES = 256 * 1024
@@ -156,6 +159,14 @@ class SafeNumber(Func):
     output_field = CharField()
 
 
+class _ISOTime(Func):
+    """A timestamp as ISO 8601 text in UTC (``2026-12-31T10:00:00+00:00``), as the import's
+    Hold until column reads it back."""
+
+    template = "to_char(%(expressions)s AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"+00:00\"')"
+    output_field = CharField()
+
+
 class _ExportName(Func):
     """A status as the reference system's export writes it (``EXPORT_NAMES``)."""
 
@@ -193,6 +204,7 @@ def export_sql(
             x_package=safe("subscription__package__name"),
             x_after_hold=_ExportName(F("after_hold_status")),
             x_reseller=safe("reseller__name"),
+            x_hold_until=_ISOTime(F("hold_until")),
         )
         .values_list(
             "id",
@@ -206,6 +218,8 @@ def export_sql(
             "x_package",
             "x_after_hold",
             "x_reseller",
+            "hold_days",
+            "x_hold_until",
         )
     )
     sql, params = qs.query.sql_with_params()

@@ -174,6 +174,10 @@ class DID(models.Model):
             models.Index(
                 fields=["hold_until"], name="did_hold_until", condition=Q(status=Status.ON_HOLD)
             ),
+            # The DIDs with notes (most have none), for the Notes sort: a DID without notes
+            # costs it nothing on any write. Not (notes, id): a 1,000-character note can be
+            # past what a btree entry holds.
+            models.Index(fields=["id"], name="did_with_notes", condition=~Q(notes="")),
         ]
 
     def __str__(self) -> str:
@@ -225,3 +229,71 @@ class ColumnChoice(models.Model):
 
     def __str__(self) -> str:
         return f"Columns of user {self.user_id}"
+
+
+class DIDCount(models.Model):
+    """How many DIDs share one combination of reseller, operator, status, tag, client, account
+    and subscription: the exact counts of the DID Inventory's "Rows X - Y of N", Home's charts,
+    the Operators tab and a package's use, read without counting DIDs.
+
+    Kept by PostgreSQL itself (migration 0006): statement-level triggers on the DID table fold
+    each INSERT, UPDATE and DELETE's transition tables into it, set-based, in the same
+    transaction, so no path (ORM, lifecycle engine, import, raw SQL) can leave it behind.
+    Nothing writes it from Python. Combinations whose count falls to 0 are removed."""
+
+    reseller = models.ForeignKey(
+        "accounts.Reseller", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    operator = models.ForeignKey(
+        "operators.Operator",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
+    )
+    status = models.CharField(max_length=16, choices=Status.choices)
+    tag = models.CharField(max_length=TAG_MAX, blank=True, default="")
+    client = models.ForeignKey(
+        "clients.Client",
+        null=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+    )
+    account = models.ForeignKey(
+        "clients.Account",
+        null=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
+    )
+    subscription = models.ForeignKey(
+        "subscriptions.Subscription",
+        null=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+    )
+    n = models.BigIntegerField()
+
+    class Meta:
+        constraints = [
+            # The triggers' ON CONFLICT target; NULL links (unassigned DIDs) are one key.
+            models.UniqueConstraint(
+                fields=[
+                    "operator",
+                    "status",
+                    "tag",
+                    "client",
+                    "account",
+                    "subscription",
+                    "reseller",
+                ],
+                name="did_count_key",
+                nulls_distinct=False,
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.n} DIDs"

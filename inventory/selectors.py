@@ -4,23 +4,26 @@ jobs."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from collections import Counter
 from dataclasses import dataclass
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import Left
 from django.http import Http404, QueryDict
 
-from core.selectors import count_by
+from accounts.tenancy import scoped
+from core.paging import Split, kept_count, matches_first
+from core.selectors import sum_by
 from operators.models import Operator
 from subscriptions.models import Subscription
 
 from . import geography
 from .choices import Status
 from .filtersets import DIDFilterSet
-from .lifecycle.table import ASSIGNABLE, COUNTED_AGAINST_ALLOWANCE
-from .models import DID, ColumnChoice, SavedSearch
+from .lifecycle.table import ASSIGNABLE, ASSIGNED, COUNTED_AGAINST_ALLOWANCE, values
+from .models import ColumnChoice, DIDCount, SavedSearch
 from .scoping import dids_for
 
 
@@ -122,36 +125,118 @@ def stock_to_assign(user, client, *, subscription=None, prefix="", tag="", limit
 
 
 # --------------------------------------------------------------------------- counts
+# Exact counts come from the counts table (``DIDCount``, kept by triggers in the DIDs' own
+# transactions): a few hundred rows to add up instead of a million DIDs to count.
+
+# The DID Inventory's search fields the counts table answers (any combination of them).
+COUNTED_FIELDS = frozenset({"status", "operator", "reseller", "tag", "client", "account"})
+# A search it cannot answer (a DID prefix, contains or range, After Hold, a hold end) is
+# counted exactly up to this many DIDs; beyond, "about N" (``core.paging.kept_count``).
+SEARCH_EXACT_LIMIT = 100_000
+
+
+# A search the counts table says matches at most this many DIDs: its page collects the
+# matches through the search's indexes and sorts them (``core.paging.matches_first``), at
+# a cost bounded by this number, wherever its matches sit in the sort's order.
+FEW_MATCHES = 100_000
+
+
+def page_plan(counted: tuple[int, bool] | None):
+    """How the DID list's page queries run, given the search's (count, exact)."""
+    if counted is not None and counted[1] and counted[0] <= FEW_MATCHES:
+        return matches_first()
+    return contextlib.nullcontext()
+
+
+def counts_for(user=None):
+    """The counts table's rows ``user`` may see (all of them without a user)."""
+    qs = DIDCount.objects.all()
+    return scoped(qs, user) if user is not None else qs
+
+
+def _total(qs) -> int:
+    return qs.aggregate(n=Sum("n"))["n"] or 0
+
+
+def counted(search: DIDFilterSet, **narrow) -> int | None:
+    """The exact number of DIDs a valid DID search matches (and ``narrow``, conditions on the
+    counts table's fields), from the counts table; None when it searches a field the table
+    does not keep. The search's own filters run on the counts
+    table (its fields bear the DID's names), so they cannot mean something else here."""
+    rows = counts_for(search.request.user).filter(**narrow)
+    if not search.is_bound:  # no search: every DID the user may see
+        return _total(rows)
+    data = search.form.cleaned_data
+    used = {
+        name
+        for name, value in data.items()
+        if name != "did_match"
+        and value not in (None, "", [], ())
+        and not (isinstance(value, str) and not value.replace(",", " ").strip())
+    }
+    if not used <= COUNTED_FIELDS:
+        return None
+    return _total(search.filter_queryset(rows))
+
+
+def search_count(search: DIDFilterSet, qs=None) -> tuple[int, bool]:
+    """(count, exact) of a valid DID search (``qs``: its DIDs, if already filtered): exact
+    from the counts table when it can say; otherwise exact up to ``SEARCH_EXACT_LIMIT``,
+    then an estimate never 10% off."""
+    n = counted(search)
+    if n is not None:
+        return n, True
+    return kept_count(search.qs if qs is None else qs, SEARCH_EXACT_LIMIT)
+
+
+# The nullable sort columns, and the statuses whose DIDs (and only those) have a value in
+# them (the constraints did_assigned_iff_linked and did_on_hold_iff_hold_until).
+VALUED_IN = {
+    "client_id": ASSIGNED,
+    "subscription_id": ASSIGNED,
+    "hold_until": frozenset({Status.ON_HOLD}),
+}
+
+
+def sort_head(search: DIDFilterSet, sort) -> Split | None:
+    """How a valid search's offset pages read a mostly-empty sort column (``Split``): the
+    DIDs with a client, a package or a hold end are counted by the counts table; notes
+    are empty ("", first ascending) on most DIDs."""
+    column = sort.columns[0]
+    if column == "notes":
+        return Split(head=None, empty={"notes": ""}, empty_last=False)
+    statuses = VALUED_IN.get(column)
+    if statuses is None:
+        return None
+    head = counted(search, status__in=values(statuses))
+    return None if head is None else Split(head=head, empty={f"{column}__isnull": True})
 
 
 def dids_per(key: str, ids, user=None) -> dict[int, int]:
-    """DIDs per operator / reseller / subscription / client (``key``: the DID's foreign key,
-    e.g. ``"operator_id"``) for the given ids, limited to what ``user`` may see if given:
-    one grouped query."""
-    qs = dids_for(user) if user is not None else DID.objects.all()
-    return count_by(qs, key, ids)
+    """DIDs per operator / reseller / subscription / client / account (``key``: the DID's
+    foreign key, e.g. ``"operator_id"``) for the given ids, limited to what ``user`` may see
+    if given: one grouped query on the counts table."""
+    return sum_by(counts_for(user), key, ids)
 
 
 def used_per_subscription(ids, user=None) -> dict[int, int]:
     """DIDs counted against the package allowance of each of the given subscriptions (the
     lifecycle says which count), limited to what ``user`` may see if given: one grouped
-    query."""
-    qs = dids_for(user) if user is not None else DID.objects.all()
-    counted = qs.filter(status__in=COUNTED_AGAINST_ALLOWANCE)
-    return count_by(counted, "subscription_id", ids)
+    query on the counts table."""
+    counted_rows = counts_for(user).filter(status__in=COUNTED_AGAINST_ALLOWANCE)
+    return sum_by(counted_rows, "subscription_id", ids)
 
 
 def subscriptions_over_allowance(package) -> list[tuple[int, str, int]]:
     """Active subscriptions of ``package`` with more DIDs linked than it allows, as
-    (subscription id, client name, DIDs linked): one query."""
-    active = Subscription.objects.filter(package=package, status=Subscription.Status.ACTIVE)
-    rows = (
-        DID.objects.filter(subscription__in=active, status__in=COUNTED_AGAINST_ALLOWANCE)
-        .order_by()
-        .values_list("subscription_id", "subscription__client__name")
-        .annotate(n=Count("id"))
+    (subscription id, client name, DIDs linked): two queries."""
+    active = dict(
+        Subscription.objects.filter(package=package, status=Subscription.Status.ACTIVE).values_list(
+            "id", "client__name"
+        )
     )
-    return sorted((sid, client, n) for sid, client, n in rows if n > package.did_allowance)
+    used = used_per_subscription(active)
+    return sorted((sid, active[sid], n) for sid, n in used.items() if n > package.did_allowance)
 
 
 def dids_per_country(user) -> list[tuple[str, int]]:
@@ -166,9 +251,10 @@ def dids_per_country(user) -> list[tuple[str, int]]:
     return sorted(totals.items(), key=lambda kv: (-kv[1], not kv[0], kv[0]))
 
 
-def status_counts(qs) -> dict[str, int]:
-    """DIDs of ``qs`` per status (``{status value: n}``): one grouped query."""
-    return dict(qs.order_by().values_list("status").annotate(n=Count("id")))
+def status_counts(user) -> dict[str, int]:
+    """DIDs ``user`` may see per status (``{status value: n}``): one grouped query."""
+    rows = counts_for(user).order_by().values_list("status").annotate(n=Sum("n"))
+    return {status: n for status, n in rows if n}
 
 
 @dataclass
@@ -188,14 +274,15 @@ class Dashboard:
 
 def dashboard(user, *, now, top: int = 10, days: int = 7) -> Dashboard:
     dids = dids_for(user)
-    by_op = dict(dids.order_by().values_list("operator").annotate(n=Count("id")))
+    rows = counts_for(user).order_by().values_list("operator").annotate(n=Sum("n"))
+    by_op = {pk: n for pk, n in rows if n}
     names = dict(Operator.objects.filter(pk__in=by_op).values_list("pk", "name"))
     top_ops = sorted(by_op.items(), key=lambda kv: -kv[1])[:top]
     ending = dids.filter(
         status=Status.ON_HOLD, hold_until__lte=now + dt.timedelta(days=days)
     ).select_related("client", "account", "operator")
     return Dashboard(
-        by_status=status_counts(dids),
+        by_status=status_counts(user),
         top_operators=[(names.get(pk, "?"), n) for pk, n in top_ops],
         operators_total=len(by_op),
         top_operator_ids=[pk for pk, _n in top_ops],

@@ -27,7 +27,7 @@ from .choices import AfterHold, Status
 from .filtersets import DIDFilterSet
 from .forms import AssignForm, DIDEditForm, MassEditForm, NewDIDsForm
 from .scoping import dids_for
-from .selectors import chosen_columns, saved_searches_for
+from .selectors import chosen_columns, page_plan, saved_searches_for, search_count, sort_head
 from .services import (
     DIDsExist,
     StaleDID,
@@ -74,6 +74,15 @@ class DIDListView(generic.ObjectListView):
         if not hasattr(self, "_columns"):
             self._columns = columns_for(request.user)
         return self._columns
+
+    def count(self, request, search, qs):
+        return search_count(search, qs)
+
+    def page_plan(self, counted):
+        return page_plan(counted)
+
+    def sort_head(self, request, search, sort):
+        return sort_head(search, sort)
 
     def extra_context(self, request):
         visible = self.visible_columns(request)

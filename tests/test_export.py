@@ -63,8 +63,13 @@ def test_csv_has_the_reference_columns_statuses_and_names(as_a, world):
     assert disposition.startswith("attachment;")
     assert re.search(rf'filename="dids-{today}-\d{{6}}\.csv"', disposition)
     rows = rows_of(response)
-    assert rows[0] == REFERENCE_HEADER == list(HEADER)
-    assert rows[1:] == [
+    # The reference system's columns, then the two a round trip needs.
+    assert rows[0] == [*REFERENCE_HEADER, "Hold Days", "Hold Until"] == list(HEADER)
+    # No hold days of their own; only the held DID has a hold end.
+    held.refresh_from_db()
+    hold_end = held.hold_until.astimezone(dt.UTC).isoformat(timespec="seconds")
+    assert [r[11:] for r in rows[1:]] == [["", ""], ["", ""], ["", hold_end], ["", ""], ["", ""]]
+    assert [r[:11] for r in rows[1:]] == [
         [str(reserved.pk), "reserved", "Op A", "100", "gold", "first", "", "", "", "instock", "A"],
         [
             str(active.pk),
@@ -216,7 +221,7 @@ def test_xlsx_opens_with_openpyxl_and_dids_keep_leading_zeros(
     wb = load_workbook(io.BytesIO(b"".join(response.streaming_content)))
     ws = wb.active
     rows = list(ws.iter_rows(values_only=True))
-    assert list(rows[0]) == REFERENCE_HEADER
+    assert list(rows[0]) == [*REFERENCE_HEADER, "Hold Days", "Hold Until"]
     assert rows[1][:5] == (first.pk, "reserved", "Op A", "0012345", "'=danger")
     assert ws.cell(row=2, column=4).data_type == "s"
     assert rows[2][3] == "+4412" and rows[2][1] == "active" and rows[2][8] == "Pack A"
@@ -231,3 +236,11 @@ def test_export_csv_rows_streams_in_chunks(world):
     assert max(len(c) for c in chunks[1:]) < 64 * 1024
     rows = list(csv.reader(io.StringIO(b"".join(chunks).decode("utf-8-sig"))))
     assert len(rows) == 5001 and rows[-1][3] == "3004999"
+
+
+def test_the_export_carries_a_dids_own_hold_days_and_hold_end(as_a, world):
+    held = world.did(Status.ON_HOLD, number="555")
+    DID.objects.filter(pk=held.pk).update(hold_days=9, hold_until="2031-03-04T05:06:07Z")
+    rows = rows_of(as_a.get(EXPORT))
+    row = next(r for r in rows[1:] if r[0] == str(held.pk))
+    assert row[11:] == ["9", "2031-03-04T05:06:07+00:00"]

@@ -11,7 +11,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from accounts.models import Reseller
-from audit.models import AuditRecord
+from audit.choices import Kind
+from audit.models import Entry
 from clients.models import Account, Client
 from imports import services
 from imports.models import ImportJob
@@ -134,7 +135,13 @@ def test_unknown_names_are_created_in_step_2_and_the_file_imports(as_admin, admi
     company = Reseller.objects.get(name="Company Name")
     assert set(company.operators.values_list("name", flat=True)) == {"Op 1", "Op 2"}
     assert DID.objects.filter(reseller=company).count() == 9
-    assert AuditRecord.objects.filter(change_set=job.change_set, action="create").count() == 3
+    # The names it created are entries of the import's own change set.
+    made = Entry.objects.filter(change_set__uuid=job.change_set, kind=Kind.CREATE)
+    assert sorted(made.exclude(object_type="did").values_list("object_type", flat=True)) == [
+        "operator",
+        "operator",
+        "reseller",
+    ]
 
 
 def test_names_match_ignoring_case_and_spaces_and_one_can_be_picked(as_importer, world):
@@ -222,12 +229,12 @@ def test_a_new_assigned_did_is_created_in_stock_then_assigned_blocked_or_held(as
         "archive",
     )
     assert dids["802"].hold_until is not None
-    actions = list(
-        AuditRecord.objects.filter(change_set=job.change_set, object_id=dids["801"].pk)
-        .order_by("id")
-        .values_list("action", flat=True)
+    kinds = list(
+        Entry.objects.filter(
+            change_set__uuid=job.change_set, object_type="did", object_id=dids["801"].pk
+        ).values_list("kind", flat=True)
     )
-    assert actions[0] == "import_create" and len(actions) == 3  # created, assigned, blocked
+    assert kinds == [Kind.CREATE, Kind.UPDATE, Kind.UPDATE]  # created, assigned, blocked
 
 
 def test_the_allowance_and_the_tag_rules_refuse_rows_with_their_reason(as_importer, world):
@@ -308,6 +315,9 @@ def test_an_export_round_trips_into_an_empty_inventory(as_importer, world):
     lifecycle.assign(active, account=second, subscription=w.subscription, actor=w.actor)
     w.did(Status.BLOCKED, number="104", after_hold="in_stock")
     w.did(Status.ON_HOLD, number="105", tag="t5", after_hold="archive")
+    # Hold days of their own, and a hold end the export carries (the round trip keeps both).
+    DID.objects.filter(number__in=["101", "104"]).update(hold_days=7)
+    DID.objects.filter(number="105").update(hold_days=12, hold_until="2031-03-04T05:06:07Z")
     fields = (
         "number",
         "status",
@@ -331,7 +341,11 @@ def test_an_export_round_trips_into_an_empty_inventory(as_importer, world):
 
     assert sorted(DID.objects.values_list(*fields)) == before
     held = DID.objects.get(number="105")
-    assert held.hold_until is not None
+    assert held.hold_until.isoformat() == "2031-03-04T05:06:07+00:00"
+    assert held.hold_days == 12
+    # The same file imported again over the inventory it came from changes nothing.
+    again = dry_run(as_importer, "export.csv", exported)
+    assert again.counts["refused"] == 0, refusals(again)
 
 
 # --------------------------------------------------------------------------- 4. reading
@@ -462,7 +476,7 @@ def test_a_held_did_takes_its_hold_end_from_the_file(as_importer, world):
     assert job.mapping[-1] == "hold_until"
     assert refusals(job) == [
         "Row 5, Hold until: “soon” is not a date and time (YYYY-MM-DD HH:MM)",
-        "Row 6, Hold until: only a new On Hold DID takes its hold end from the file",
+        "Row 6, Hold until: only an On Hold DID has a hold end",
     ]
     apply(as_importer, job, "valid")
     held = {d.number: d for d in DID.objects.filter(status=Status.ON_HOLD)}
