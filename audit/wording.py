@@ -20,6 +20,13 @@ from django.utils.dateparse import parse_datetime
 from . import registry
 from .display import VALUE_CHARS, clip
 
+# The stored status values this wording tells apart. ``audit`` imports no domain app (the layer
+# contract), so it names them here; the statuses and their moves are decided by
+# ``inventory.lifecycle``, and ``tests/test_audit_pages.py`` checks these sentences.
+ON_HOLD = "on_hold"
+BLOCKED = "blocked"
+ACTIVE = "active"
+
 # Every action code written across the apps, as the Audit Log names it.
 ACTION_LABELS = {
     "create": "Created",
@@ -232,7 +239,7 @@ def _status_sentence(action, object_type, before, after, names) -> str:
                 package = names.name("subscription_package", after["subscription_id"])
                 text += f" under package {package}"
             return text
-        if new == "on_hold":
+        if new == ON_HOLD:
             text = "Put On Hold"
             if after.get("hold_until"):
                 text += f" until {moment(after['hold_until'])}"
@@ -241,13 +248,13 @@ def _status_sentence(action, object_type, before, after, names) -> str:
                 "subscription_expire": " (subscription expired)",
             }.get(action, "")
             return text + reason
-        if old == "on_hold" and "client_id" in after and after.get("client_id") is None:
+        if old == ON_HOLD and "client_id" in after and after.get("client_id") is None:
             if action == "expire_hold":
                 return f"Hold ended: released to {status(new)}"
             return f"Released to {status(new)}"
-        if new == "blocked":
+        if new == BLOCKED:
             return "Blocked"
-        if new == "active":
+        if new == ACTIVE:
             if action == "subscription_reactivate":
                 return f"{status(old)} → Active (subscription reactivated)"
             return f"Activated ({status(old)} → Active)"

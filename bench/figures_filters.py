@@ -27,6 +27,7 @@ from django.test.utils import override_settings
 from accounts.models import Reseller
 from clients.models import Account
 from clients.models import Client as Customer
+from inventory.choices import Status
 from inventory.tables import DIDTable
 from operators.models import Operator
 from subscriptions.models import Subscription
@@ -95,7 +96,8 @@ class FilterFigures:
         run_sql(
             f"""
             UPDATE {t} d SET operator_id = (%s::bigint[])[b.k], reseller_id = (%s::bigint[])[b.k],
-                status = CASE WHEN d.id %% 2 = 0 THEN 'reserved' ELSE 'in_stock' END,
+                status = CASE WHEN d.id %% 2 = 0 THEN '{Status.RESERVED.value}'
+                              ELSE '{Status.IN_STOCK.value}' END,
                 client_id = NULL, account_id = NULL, subscription_id = NULL, hold_until = NULL,
                 tag = CASE WHEN d.id %% 2 = 0 THEN 'bench-even' WHEN d.id %% 50 = 1 THEN 'gold'
                            ELSE '' END
@@ -112,7 +114,7 @@ class FilterFigures:
         )
         # Archive: a 5% block of operator 3.
         run_sql(
-            f"UPDATE {t} SET status = 'archive' WHERE id IN (SELECT id FROM {t} "
+            f"UPDATE {t} SET status = '{Status.ARCHIVE.value}' WHERE id IN (SELECT id FROM {t} "
             "WHERE operator_id = %s ORDER BY id LIMIT %s)",
             [op_ids[3], self.size(50_000)],
         )
@@ -123,11 +125,13 @@ class FilterFigures:
         sb = [s for _c, _a, s in clients]
         run_sql(
             f"""
-            UPDATE {t} SET status = CASE WHEN id %% 30 = 3 THEN 'blocked' ELSE 'active' END,
+            UPDATE {t} SET status = CASE WHEN id %% 30 = 3 THEN '{Status.BLOCKED.value}'
+                                    ELSE '{Status.ACTIVE.value}' END,
                 client_id = (%s::bigint[])[1 + (id / 10) %% {CLIENTS}],
                 account_id = (%s::bigint[])[1 + (id / 10) %% {CLIENTS}],
                 subscription_id = (%s::bigint[])[1 + (id / 10) %% {CLIENTS}]
-            WHERE operator_id = ANY(%s) AND status = 'in_stock' AND id %% 10 IN (1, 3)
+            WHERE operator_id = ANY(%s) AND status = '{Status.IN_STOCK.value}'
+                AND id %% 10 IN (1, 3)
             """,
             [cl, ac, sb, op_ids[1:3]],
         )
@@ -149,7 +153,7 @@ class FilterFigures:
             ("one client, active", {"client": world["client"].name, "status": "active"}),
             (
                 "active or blocked, one operator",
-                {"status": ["active", "blocked"], "operator": ops[2]},
+                {"status": [Status.ACTIVE.value, Status.BLOCKED.value], "operator": ops[2]},
             ),
             ("archive, tag bench-even", {"status": "archive", "tag": "bench-even"}),
             (

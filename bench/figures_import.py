@@ -92,7 +92,9 @@ class ImportFigures:
                 status = statuses[(0, 1, 1, 2, 0, 0, 0, 0, 0, 0)[i % 10]]
                 tag = f"t{i % 5}"
                 name, value, after = EXPORT_NAMES[status], status.value, AfterHold.IN_STOCK.value
-                w1.writerow(["", name, op.name, number, tag, "", "", "", "", "instock", res.name])
+                w1.writerow(
+                    ["", name, op.name, number, tag, "", "", "", "", "instock", res.name, "", ""]
+                )
                 w2.writerow([number, value, op.pk, res.pk, after, tag, "", now, now])
         return product, table
 

@@ -75,8 +75,8 @@ def plan_params(run: Run) -> dict:
         "width": spec.width or len(spec.mapping),
         "ragged": spec.kind == "csv",
         "scientific": SCIENTIFIC_SQL,
-        "in_stock": Status.IN_STOCK.value,
-        "on_hold": Status.ON_HOLD.value,
+        "st_in_stock": Status.IN_STOCK.value,
+        "st_on_hold": Status.ON_HOLD.value,
     }
 
 
@@ -363,7 +363,7 @@ def check_row(parsed: str) -> str:
               THEN 'Hold until: ' || {show("hu_raw")}
                    || ' is not a date and time (YYYY-MM-DD HH:MM)'""",
         # An existing DID keeps its hold end (a re-imported export carries it unchanged).
-        """WHEN hu_raw IS NOT NULL AND did_id IS NULL AND status_t <> %(on_hold)s
+        """WHEN hu_raw IS NOT NULL AND did_id IS NULL AND status_t <> %(st_on_hold)s
               THEN 'Hold until: only an On Hold DID has a hold end'""",
     )
     groups = [cells, did, status, after_hold, hold_days, hold_until, tag, notes, owner]
@@ -410,7 +410,7 @@ def classify(checked: str) -> str:
           set_ah, set_op, set_hd, tag_in, notes_in, ah_new, op_id,
           CASE WHEN z.did_id IS NULL AND z.status_t = ANY(%(assigned)s) THEN z.status_t
           END AS assign_to,
-          CASE WHEN z.did_id IS NULL AND z.status_t = ANY(%(assigned)s) THEN %(in_stock)s
+          CASE WHEN z.did_id IS NULL AND z.status_t = ANY(%(assigned)s) THEN %(st_in_stock)s
                ELSE z.status_t END AS status_create,
           acc_id, sub_id, cur_upd, hu_val,
           CASE WHEN cardinality(z.errs) > 0 THEN 'refused'

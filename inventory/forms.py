@@ -276,7 +276,7 @@ class ClientDIDsMoveForm(forms.Form):
     """Several ticked DIDs of a client's DIDs tab, and the move to make (``BULK_MOVES``)."""
 
     BULK_MOVES = [
-        ("block", "Block", "blocked"),
+        ("block", "Block", "Blocked"),
         ("activate", "Activate", "activated"),
         ("hold", "Hold", "put On Hold"),
         ("release", "Release", "released"),

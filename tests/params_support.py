@@ -39,6 +39,7 @@ LIST_PAGES = [
     ListPage("home", ("page",)),
     ListPage("inventory:did_list", DID_PARAMS),
     ListPage("inventory:did_export", (*DID_PARAMS, "format")),
+    ListPage("inventory:saved_search_list", ("page", "sort")),
     ListPage("audit:audit_list", (*AUDIT_FILTERS, "sort", "per_page", "after", "before", "start")),
     ListPage("operators:operator_list", ("reseller", "sort", "per_page", "page")),
     ListPage("clients:client_list", ("q", "reseller", "sort", "per_page", "page")),

@@ -133,8 +133,10 @@ def test_a_deadlock_that_persists_is_a_clear_try_again_and_changes_nothing(caplo
     finishes."""
     caplog.set_level(logging.WARNING, logger="inventory.lifecycle")
     w = World("stuck")
-    x, y = w.did(), w.did()
-    halfway = threading.Barrier(2)
+    # y in another counts-table combination (its tag) than x: the first steps of the two
+    # transactions touch different counts rows, so they meet only on the DIDs themselves.
+    x, y = w.did(), w.did(tag="y")
+    halfway = threading.Barrier(2, timeout=60)  # a wait that never ends fails, not hangs
 
     def first():
         with transaction.atomic():
@@ -159,7 +161,7 @@ def test_a_deadlock_that_persists_is_a_clear_try_again_and_changes_nothing(caplo
     x.refresh_from_db()
     y.refresh_from_db()
     if results[0] == "done":  # the move won: the edit rolled back whole
-        assert (x.status, y.status, x.tag, y.tag) == (Status.ARCHIVE, Status.ARCHIVE, "", "")
+        assert (x.status, y.status, x.tag, y.tag) == (Status.ARCHIVE, Status.ARCHIVE, "", "y")
     else:
         assert (x.status, y.status, x.tag, y.tag) == (
             Status.IN_STOCK,
