@@ -33,6 +33,7 @@ from jobs import services as jobs
 from jobs.models import Job
 from subscriptions.selectors import subscriptions_for
 
+from . import requests as rq
 from . import serializers as s
 from .base import Resource, actor_of, checked, form_data, moved
 
@@ -72,7 +73,7 @@ class DIDViewSet(Resource, mixins.DestroyModelMixin):
     # ----------------------------------------------------------------------- create, edit
 
     @extend_schema(
-        request=s.NewDIDsRequest,
+        request=rq.NewDIDsRequest,
         responses={
             201: OpenApiResponse(description="Created: {created, message}"),
             202: OpenApiResponse(description="A big range runs as a job: {job, message}"),
@@ -110,7 +111,7 @@ class DIDViewSet(Resource, mixins.DestroyModelMixin):
             status=status.HTTP_201_CREATED,
         )
 
-    @extend_schema(request=s.DIDEditRequest)
+    @extend_schema(request=rq.DIDEditRequest)
     def partial_update(self, request, pk=None):
         """Edit a DID's After Hold, Tag, Notes, Hold days or Operator (one of its reseller's;
         its status moves by the actions)."""
@@ -145,33 +146,33 @@ class DIDViewSet(Resource, mixins.DestroyModelMixin):
             kwargs = self._assignment(request)
         return Response(moved(move(did, actor=actor_of(request), **kwargs)))
 
-    @extend_schema(request=s.AssignRequest, responses=s.MoveResultSerializer)
+    @extend_schema(request=rq.AssignRequest, responses=rq.MoveResultSerializer)
     @action(detail=True, methods=["post"])
     def assign(self, request, pk=None):
         """In Stock -> Active on an account, under the client's active subscription."""
         return self._one(request, lifecycle.assign)
 
-    @extend_schema(request=None, responses=s.MoveResultSerializer)
+    @extend_schema(request=None, responses=rq.MoveResultSerializer)
     @action(detail=True, methods=["post"])
     def block(self, request, pk=None):
         return self._one(request, lifecycle.block)
 
-    @extend_schema(request=None, responses=s.MoveResultSerializer)
+    @extend_schema(request=None, responses=rq.MoveResultSerializer)
     @action(detail=True, methods=["post"])
     def activate(self, request, pk=None):
         return self._one(request, lifecycle.activate)
 
-    @extend_schema(request=None, responses=s.MoveResultSerializer)
+    @extend_schema(request=None, responses=rq.MoveResultSerializer)
     @action(detail=True, methods=["post"])
     def hold(self, request, pk=None):
         return self._one(request, lifecycle.hold)
 
-    @extend_schema(request=None, responses=s.MoveResultSerializer)
+    @extend_schema(request=None, responses=rq.MoveResultSerializer)
     @action(detail=True, methods=["post"])
     def release(self, request, pk=None):
         return self._one(request, lifecycle.release_now)
 
-    @extend_schema(request=s.StatusRequest, responses=s.MoveResultSerializer)
+    @extend_schema(request=rq.StatusRequest, responses=rq.MoveResultSerializer)
     @action(detail=True, methods=["post"], url_path="set-status", url_name="set_status")
     def set_status(self, request, pk=None):
         """Set Status to: the manual move that leads to ``status``."""
@@ -269,7 +270,7 @@ class DIDViewSet(Resource, mixins.DestroyModelMixin):
                 transaction.set_rollback(True)  # release and assign: the move itself, undone
         return Response(moved(result, dry_run=dry_run))
 
-    @extend_schema(request=s.BulkRequest, responses=s.MoveResultSerializer)
+    @extend_schema(request=rq.BulkRequest, responses=rq.MoveResultSerializer)
     @action(detail=False, methods=["post"], url_path=r"bulk/(?P<move>[a-z-]{1,12})")
     def bulk(self, request, move=None):
         """A move on many DIDs: ``move`` is assign, block, activate, hold, release or

@@ -50,11 +50,12 @@ from subscriptions.filtersets import SubscriptionFilterSet
 from subscriptions.forms import EndDateForm, SubscriptionForm
 from subscriptions.tables import SubscriptionTable
 
+from . import requests as rq
 from . import serializers as s
 from .base import Renamed, Resource, actor_of, checked, form_data, moved
 
-RENAME = extend_schema(request=s.RenameRequest)
-END_DATE = extend_schema(request=s.EndDateRequest)
+RENAME = extend_schema(request=rq.RenameRequest)
+END_DATE = extend_schema(request=rq.EndDateRequest)
 
 
 @extend_schema_view(update=RENAME, partial_update=RENAME)
@@ -72,7 +73,7 @@ class OperatorViewSet(Resource, Renamed, mixins.CreateModelMixin, mixins.Destroy
     def scope(self, user):
         return scoped(Operator.objects.select_related("reseller"), user)
 
-    @extend_schema(request=s.NameRequest)
+    @extend_schema(request=rq.NameRequest)
     def create(self, request):
         data = checked(OperatorForm(form_data(request), user=request.user))
         op = operator_services.operator_create(**data, actor=actor_of(request))
@@ -101,7 +102,7 @@ class ResellerViewSet(Resource, Renamed, mixins.CreateModelMixin):
     def scope(self, user):
         return Reseller.objects.all()
 
-    @extend_schema(request=s.NameRequest)
+    @extend_schema(request=rq.NameRequest)
     def create(self, request):
         data = checked(ResellerForm(form_data(request, reseller=False)))
         reseller = account_services.reseller_create(**data, actor=actor_of(request))
@@ -123,7 +124,7 @@ class ClientViewSet(Resource, Renamed, mixins.CreateModelMixin, mixins.DestroyMo
     def scope(self, user):
         return client_selectors.clients_for(user)
 
-    @extend_schema(request=s.NameRequest)
+    @extend_schema(request=rq.NameRequest)
     def create(self, request):
         data = checked(ClientForm(form_data(request), user=request.user))
         client = client_services.client_create(**data, actor=actor_of(request))
@@ -147,7 +148,7 @@ class AccountViewSet(Resource, Renamed, mixins.CreateModelMixin, mixins.DestroyM
     def scope(self, user):
         return client_selectors.accounts_for(user)
 
-    @extend_schema(request=s.AccountRequest)
+    @extend_schema(request=rq.AccountRequest)
     def create(self, request):
         raw = form_data(request, reseller=False)
         client = self.related(client_selectors.clients_for, raw.get("client"), "client", "Client")
@@ -168,13 +169,13 @@ class PackageViewSet(Resource, mixins.CreateModelMixin, mixins.UpdateModelMixin)
     def scope(self, user):
         return packages_for(user)
 
-    @extend_schema(request=s.PackageRequest)
+    @extend_schema(request=rq.PackageRequest)
     def create(self, request):
         data = checked(PackageForm(form_data(request), user=request.user))
         package = package_services.package_create(**data, actor=actor_of(request))
         return self.created(package)
 
-    @extend_schema(request=s.PackageRequest)
+    @extend_schema(request=rq.PackageRequest)
     def update(self, request, pk=None, partial=False):
         package = self.get_object()
         current = s.PackageSerializer(package).data
@@ -198,7 +199,7 @@ class SubscriptionViewSet(Resource, mixins.CreateModelMixin, mixins.UpdateModelM
     def scope(self, user):
         return subscription_selectors.subscriptions_for(user)
 
-    @extend_schema(request=s.SubscriptionRequest)
+    @extend_schema(request=rq.SubscriptionRequest)
     def create(self, request):
         data = checked(SubscriptionForm(form_data(request, reseller=False), user=request.user))
         sub = subscription_services.subscription_create(**data, actor=actor_of(request))
@@ -217,14 +218,14 @@ class SubscriptionViewSet(Resource, mixins.CreateModelMixin, mixins.UpdateModelM
         )
         return Response(self.get_serializer(sub).data)
 
-    @extend_schema(request=None, responses=s.MoveResultSerializer)
+    @extend_schema(request=None, responses=rq.MoveResultSerializer)
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
         """Active -> Cancelled; its Active and Blocked DIDs go On Hold."""
         result = lifecycle.cancel_subscription(self.get_object(), actor=actor_of(request))
         return Response(moved(result))
 
-    @extend_schema(request=None, responses=s.MoveResultSerializer)
+    @extend_schema(request=None, responses=rq.MoveResultSerializer)
     @action(detail=True, methods=["post"])
     def reactivate(self, request, pk=None):
         """Cancelled or Expired -> Active; its DIDs still On Hold become Active again."""
@@ -254,7 +255,7 @@ class ImportViewSet(Resource, mixins.CreateModelMixin):
     def scope(self, user):
         return import_selectors.jobs_for(user)
 
-    @extend_schema(request={"multipart/form-data": s.ImportRequest})
+    @extend_schema(request={"multipart/form-data": rq.ImportRequest})
     def create(self, request):
         form = ImportUploadForm(
             form_data(request, reseller=False), request.FILES, user=request.user
@@ -296,7 +297,7 @@ class ImportViewSet(Resource, mixins.CreateModelMixin):
         checked(form)
         return form.mapping(), form.cleaned_data["has_header"]
 
-    @extend_schema(request=s.ApplyRequest, responses=s.ImportSerializer)
+    @extend_schema(request=rq.ApplyRequest, responses=s.ImportSerializer)
     @action(detail=True, methods=["post"])
     def apply(self, request, pk=None):
         """Apply the checked file: ``all`` rows (refused if any row is refused) or only the
@@ -312,7 +313,7 @@ class ImportViewSet(Resource, mixins.CreateModelMixin):
         code = status.HTTP_202_ACCEPTED if job.status == ImportStatus.RUNNING else 200
         return Response(s.ImportSerializer(job).data, status=code)
 
-    @extend_schema(request=s.NamesRequest, responses=s.ImportSerializer)
+    @extend_schema(request=rq.NamesRequest, responses=s.ImportSerializer)
     @action(detail=True, methods=["post"])
     def names(self, request, pk=None):
         """Step 2's names: for each name of the dry run's ``counts.unknown``, ``""`` (leave

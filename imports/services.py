@@ -16,7 +16,6 @@ An ``ImportJob`` moves only as ``MOVES`` allows (``can_move``).
 
 from __future__ import annotations
 
-import csv
 import logging
 import time
 import uuid
@@ -33,7 +32,6 @@ from config.limits import NOTES_MAX, TAG_MAX
 from config.text import count
 from inventory import lifecycle
 from inventory.choices import AfterHold, Status
-from inventory.exporting import neutralise
 from jobs import services as jobs
 from jobs.models import Job
 from operators.models import Operator
@@ -43,6 +41,8 @@ from .choices import Status as JobStatus
 from .errors import ImportConflict, ImportFileError, ImportRefused
 from .loading import Run
 from .models import ImportJob
+from .progress import Staged, stages_of
+from .refused import refused_path, write_refused
 from .spec import ImportReport, ImportSpec, check_mapping, no_progress
 
 log = logging.getLogger(__name__)
@@ -141,43 +141,6 @@ def check(
             transaction.set_rollback(True)
     rep.seconds = round(time.monotonic() - started, 3)
     return rep
-
-
-def refused_path(path: Path) -> Path:
-    """Where a dry run keeps its refused rows, as CSV: beside the upload."""
-    return path.with_name(f"{path.stem}.refused.csv")
-
-
-def write_refused(run: Run, target: Path) -> None:
-    """The refused rows as a CSV (UTF-8 with a byte order mark, which a spreadsheet and
-    the import both detect): the file's header and cells, and a last column, Reason, with
-    every reason of the row. Cells are neutralised as an export's are, so it imports again
-    once fixed (the Reason column maps to Skip). The file and the plan's refusals are read
-    side by side, in row order: memory stays flat."""
-    spec = run.spec
-    copy_sql = "COPY (SELECT rn, array_to_string(errs, '; ') FROM imp_rows "
-    copy_sql += "WHERE action = 'refused' ORDER BY rn) TO STDOUT"
-    rows = readers.raw_rows(spec.path, spec.kind, spec.delimiter, encoding=spec.encoding)
-    partial = target.with_suffix(".part")
-    with open(partial, "w", encoding="utf-8-sig", newline="") as out:
-        writer_ = csv.writer(out, delimiter=spec.delimiter or ",")
-        header_pending = spec.has_header
-        with run.raw.copy(copy_sql) as copy:
-            reasons = ((int(rn), reason) for rn, reason in copy.rows())
-            wanted = next(reasons, None)
-            for number, cells in rows:
-                if header_pending and not readers.blank(cells):
-                    header_pending = False
-                    writer_.writerow([neutralise(c) for c in cells] + ["Reason"])
-                    continue
-                if wanted is None:
-                    break
-                if number == wanted[0]:
-                    writer_.writerow([neutralise(c) for c in cells] + [wanted[1]])
-                    wanted = next(reasons, None)
-            for _ in reasons:  # drain the COPY
-                pass
-    partial.rename(target)
 
 
 def apply(
@@ -363,42 +326,6 @@ def run_inline(job: ImportJob, mode: str) -> None:
         # Unexpected: the traceback goes to the log, the user gets a plain outcome.
         log.exception("Import job %s failed", job.pk)
         fail(job.pk, f"The import failed and nothing was imported ({exc.__class__.__name__}).")
-
-
-# The stages of a run in the worker, each an equal share of its progress bar.
-CHECK_STAGES = ("Reading the file", "Checking the rows")
-APPLY_STAGES = (
-    *CHECK_STAGES,
-    "Creating DIDs",
-    "Updating DIDs",
-    "Changing statuses",
-    "Assigning DIDs",
-)
-
-
-def stages_of(mode: str) -> tuple[str, ...]:
-    return CHECK_STAGES if mode == "check" else APPLY_STAGES
-
-
-class Staged:
-    """One progress bar over a run's stages: each stage reports its rows done (of the
-    file's ``rows``); the job's ``done`` is the stages before it plus that, of
-    ``rows * len(stages)``, and never moves back."""
-
-    def __init__(self, progress: Callable, rows: int, stages: tuple[str, ...]):
-        self.progress = progress
-        self.rows = max(rows, 1)
-        self.stages = stages
-        self.index = 0
-        self.done = 0
-
-    def __call__(self, done=None, stage=None, force=False):
-        if stage in self.stages:
-            self.index = self.stages.index(stage)
-            self.done = max(self.done, self.index * self.rows)
-        if done is not None:
-            self.done = max(self.done, self.index * self.rows + min(done, self.rows))
-        self.progress(self.done, stage, force=force)
 
 
 def run_in_worker(job: Job, progress) -> tuple[str, dict]:

@@ -27,7 +27,7 @@ from jobs import services as jobs
 from jobs.selectors import own_jobs
 from operators.models import Operator
 
-from . import preview, readers, selectors, services
+from . import preview, readers, refused, selectors, services
 from .choices import Status
 from .errors import ImportFileError
 from .forms import ImportUploadForm, MappingForm, NamesForm
@@ -140,7 +140,7 @@ def did_import_job(request, pk):
             "groups": [group_text(g) for g in counts.get("groups") or []],
             "names_form": names_form,
             "refused_file": job.status in (Status.DRY_RUN, Status.DONE)
-            and services.refused_path(Path(job.file_path)).is_file(),
+            and refused.refused_path(Path(job.file_path)).is_file(),
             "valid_rows": counts.get("rows", 0) - counts.get("refused", 0),
             "more_errors": max(0, job.counts.get("refused", 0) - len(errors)),
             "operator": operator,
@@ -231,7 +231,7 @@ def did_import_names(request, pk):
 def did_import_refused(request, pk):
     """The dry run's refused rows as CSV, each with its reasons in a last column, Reason."""
     job = _job(request, pk)
-    path = services.refused_path(Path(job.file_path))
+    path = refused.refused_path(Path(job.file_path))
     if not path.is_file():
         messages.error(request, "Refused rows: there are none to download; run the check again.")
         return redirect("imports:did_import_job", pk=job.pk)

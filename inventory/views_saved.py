@@ -15,8 +15,7 @@ from django.views.decorators.http import require_POST
 from audit.services import Actor
 from config.limits import SAVED_SEARCH_NAME_MAX, SAVED_SEARCH_QUERY_MAX
 
-from .selectors import own_saved_searches, saved_searches_for
-from .services import (
+from .preferences import (
     ColumnsError,
     SavedSearchError,
     columns_choose,
@@ -24,6 +23,7 @@ from .services import (
     saved_search_delete,
     saved_search_rename,
 )
+from .selectors import own_saved_searches, saved_searches_for
 from .tables import DIDTable
 
 # The most saved searches the page lists (the user's own always fit: SAVED_SEARCHES_PER_USER).

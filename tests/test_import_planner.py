@@ -7,7 +7,7 @@ from django.db import connection, transaction
 from audit.models import AuditRecord
 from audit.services import Actor
 from bench.figures_import import import_csv
-from imports import planner, services, writer
+from imports import planner, progress, services, writer
 from imports.choices import Status as JobStatus
 from imports.models import ImportJob
 from inventory import lifecycle
@@ -214,8 +214,8 @@ def test_a_large_file_is_planned_in_ranges_as_in_one_statement(world, tmp_path, 
 
 def test_a_runs_stages_fill_one_bar_that_never_moves_back():
     calls = []
-    staged = services.Staged(
-        lambda done, stage, force=False: calls.append(done), 10, services.APPLY_STAGES
+    staged = progress.Staged(
+        lambda done, stage, force=False: calls.append(done), 10, progress.APPLY_STAGES
     )
     staged(0, "Reading the file")
     staged(10)

@@ -181,7 +181,7 @@ def test_another_resellers_operator_is_not_a_valid_search(as_a, other_world):
 
 
 def test_a_user_keeps_a_bounded_number_of_searches(as_a, monkeypatch):
-    monkeypatch.setattr("inventory.services.SAVED_SEARCHES_PER_USER", 2)
+    monkeypatch.setattr("inventory.preferences.SAVED_SEARCHES_PER_USER", 2)
     _save(as_a, "One", "tag=1")
     _save(as_a, "Two", "tag=2")
     response = _save(as_a, "Three", "tag=3")
